@@ -11,10 +11,12 @@ from datetime import datetime
 class SourceError(Exception):
     """A target (feed, file, account) could not be read; the message names it and says why."""
 
-    def __init__(self, target: str, reason: str) -> None:
+    def __init__(self, target: str, reason: str, *, transient: bool = False) -> None:
         super().__init__(f"{target}: {reason}")
         self.target = target
         self.reason = reason
+        # A timeout or a 5xx may pass if tried again; a 404 or a broken file will not.
+        self.transient = transient
 
 
 @dataclass(frozen=True)

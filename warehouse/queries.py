@@ -312,8 +312,9 @@ def vectors_of(table: pa.Table, column: str = "vector") -> np.ndarray:
 
 # --- learners --------------------------------------------------------------------------------
 
-def upsert_learner(conn: duckdb.DuckDBPyConnection, learner: Learner, now: datetime) -> bool:
-    """Create the learner or replace their email and goals; True when the learner is new."""
+def upsert_learner(conn: duckdb.DuckDBPyConnection, learner: Learner, now: datetime, model: str,
+                   goal_vectors: np.ndarray) -> bool:
+    """Create the learner or replace their email and goals, with the goals' vectors; True when new."""
     with transaction(conn):
         existed = _one(conn, "SELECT count(*) FROM learners WHERE name = ?", [learner.name])[0]
         conn.execute(
@@ -327,6 +328,7 @@ def upsert_learner(conn: duckdb.DuckDBPyConnection, learner: Learner, now: datet
             "text": list(learner.goals),
         })
         conn.execute("INSERT INTO goals SELECT * FROM staged")
+        store_goal_vectors(conn, learner.name, model, learner.goals, goal_vectors)
     return not existed
 
 
@@ -408,6 +410,18 @@ def window_posts(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, e
         ORDER BY p.source, p.source_id
         """,
         params=[model, start, end],
+    ).to_arrow_table()
+
+
+def window_texts(conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pa.Table:
+    """Posts published in (start, end], as text: source, community, author, title, text (for lexical baselines)."""
+    return conn.sql(
+        """
+        SELECT source, community, author, title, text FROM posts
+        WHERE coalesce(published_at, fetched_at) > ? AND coalesce(published_at, fetched_at) <= ?
+        ORDER BY source, source_id
+        """,
+        params=[start, end],
     ).to_arrow_table()
 
 

@@ -1,0 +1,130 @@
+"""Development evaluation: pln's community recommendations against graded judgements, beside a BM25 baseline.
+
+Builds Atom feeds from the Reddit archive with ../shared/tools/corpus_to_feeds.py, then goes through the
+product's own path (`pln feeds import-opml`, `pln collect`, `pln learner add`, `pln recommend --format json`)
+and prints nDCG@5, MRR@10 and recall@5 over the goals. BM25 ranks the same stored posts, grouped by community.
+
+    python bench/eval_recommend.py [--max-per 200] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from typer.testing import CliRunner
+
+from flows.cli import app, parse_as_of
+from warehouse import db, queries
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+AS_OF = "2026-11-16"
+WINDOW_DAYS = 30
+
+
+def pln(db_path: Path, *args: str) -> str:
+    """Run one `pln` command in this process (same code path as the console script) and return stdout."""
+    result = CliRunner().invoke(app, ["--db", str(db_path), *args], catch_exceptions=False)
+    if result.exit_code != 0:
+        raise SystemExit(f"pln {' '.join(args)} failed ({result.exit_code}): {result.output}")
+    return result.stdout
+
+
+def ndcg_at(ranked: list[str], grades: dict[str, int], k: int) -> float:
+    gains = [(2 ** grades.get(name, 0) - 1) / math.log2(i + 2) for i, name in enumerate(ranked[:k])]
+    ideal = [(2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(sorted(grades.values(), reverse=True)[:k])]
+    return sum(gains) / sum(ideal)
+
+
+def reciprocal_rank(ranked: list[str], grades: dict[str, int], k: int) -> float:
+    return next((1 / (i + 1) for i, name in enumerate(ranked[:k]) if grades.get(name, 0) > 0), 0.0)
+
+
+def recall_at(ranked: list[str], grades: dict[str, int], k: int) -> float:
+    return len(set(ranked[:k]) & {n for n, g in grades.items() if g > 0}) / sum(1 for g in grades.values() if g > 0)
+
+
+def metrics(rankings: list[list[str]], judgements: list[dict[str, int]]) -> dict[str, float]:
+    return {
+        "nDCG@5": float(np.mean([ndcg_at(r, j, 5) for r, j in zip(rankings, judgements)])),
+        "MRR@10": float(np.mean([reciprocal_rank(r, j, 10) for r, j in zip(rankings, judgements)])),
+        "recall@5": float(np.mean([recall_at(r, j, 5) for r, j in zip(rankings, judgements)])),
+    }
+
+
+def bm25_rankings(db_path: Path, goals: list[str]) -> list[list[str]]:
+    """Each community's window posts as one document; the goal as the query."""
+    end = parse_as_of(AS_OF)
+    with db.connect(db_path) as conn:
+        table = queries.window_texts(conn, end - timedelta(days=WINDOW_DAYS), end)
+        names = {key: c.name for key, c in queries.communities(conn).items()}
+    docs: dict[tuple[str, str], list[str]] = {}
+    for source, community, title, text in zip(*(table.column(c).to_pylist()
+                                                for c in ("source", "community", "title", "text"))):
+        docs.setdefault((source, community), []).append(f"{title}\n{text}")
+    keys = list(docs)
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(["\n".join(docs[k]) for k in keys], stopwords="en", show_progress=False),
+                    show_progress=False)
+    results, _ = retriever.retrieve(bm25s.tokenize(goals, stopwords="en", show_progress=False),
+                                    k=min(10, len(keys)), show_progress=False)
+    return [[names.get(keys[i], keys[i][1]) for i in row] for row in results]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--max-per", type=int, default=200, help="posts per subreddit (corpus_to_feeds default: 200)")
+    ap.add_argument("--keep", type=Path, help="build into this folder and keep it")
+    a = ap.parse_args()
+    goals_file = SHARED / "eval" / "reddit-dev-goals.jsonl"
+    if not goals_file.exists():
+        raise SystemExit(f"{goals_file}: not found (the evaluation needs ../shared next to the clone)")
+    work = a.keep or Path(tempfile.mkdtemp(prefix="pln-eval-"))
+    work.mkdir(parents=True, exist_ok=True)
+    subreddits = (SHARED / "eval" / "reddit-dev-subreddits.txt").read_text().split()
+    subprocess.run([sys.executable, str(SHARED / "tools" / "corpus_to_feeds.py"), "reddit-top", str(work),
+                    "--as-of", AS_OF, "--only", ",".join(subreddits), "--max-per", str(a.max_per)], check=True)
+    db_path = work / "dev.duckdb"
+    db_path.unlink(missing_ok=True)
+    pln(db_path, "feeds", "import-opml", str(work / "subscriptions.opml"))
+    started = time.perf_counter()
+    collected = json.loads(pln(db_path, "collect", "--format", "json"))
+    collect_seconds = time.perf_counter() - started
+    print(f"collected {collected['new']} posts from {collected['fetched']} feeds and embedded "
+          f"{collected['embedded']} in {collect_seconds:.0f}s; {len(collected['failed'])} feeds failed")
+
+    cases = [json.loads(line) for line in goals_file.read_text().splitlines() if line.strip()]
+    rankings = []
+    for n, case in enumerate(cases):
+        name = f"goal-{n:02d}"
+        pln(db_path, "learner", "add", name, "--email", f"{name}@example.org", "--goal", case["goal"])
+        items = json.loads(pln(db_path, "recommend", name, "--kind", "communities", "--top", "10",
+                               "--window-days", str(WINDOW_DAYS), "--as-of", AS_OF, "--format", "json"))
+        rankings.append([item["name"] for item in items])
+    judgements = [case["relevant"] for case in cases]
+    pln_scores = metrics(rankings, judgements)
+    bm25_scores = metrics(bm25_rankings(db_path, [c["goal"] for c in cases]), judgements)
+
+    print(f"\n{len(cases)} goals, {len(subreddits)} candidate communities, as of {AS_OF}, "
+          f"window {WINDOW_DAYS} days, up to {a.max_per} posts each")
+    print(f"{'':8}" + "".join(f"{m:>10}" for m in pln_scores))
+    print(f"{'pln':8}" + "".join(f"{v:>10.4f}" for v in pln_scores.values()))
+    print(f"{'BM25':8}" + "".join(f"{v:>10.4f}" for v in bm25_scores.values()))
+    print(f"{'pln/BM25':8}" + "".join(f"{pln_scores[m] / bm25_scores[m]:>10.3f}" for m in pln_scores))
+    misses = [(c["goal"], r[:3]) for c, r in zip(cases, rankings) if reciprocal_rank(r, c["relevant"], 5) == 0]
+    for goal, top3 in misses:
+        print(f"  miss: {goal[:70]!r} -> {top3}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

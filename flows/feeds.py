@@ -1,0 +1,47 @@
+"""Tracks feeds, one by one or from an OPML file, and records which of them a learner already follows."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from connectors import opml, rss
+from flows.errors import UsageError
+from warehouse import queries
+from warehouse.queries import Target
+
+
+@dataclass(frozen=True)
+class Added:
+    """How many targets were given, how many were new, and who now follows them."""
+
+    given: int
+    new: int
+    followed_by: str | None
+
+
+def add_feeds(conn: duckdb.DuckDBPyConnection, urls: Sequence[str], *, category: str = "",
+              learner: str | None = None) -> Added:
+    """Track feeds by URL or local path; all are checked before any is stored."""
+    targets = [Target(rss.SOURCE, rss.normalise_target(u), category=category) for u in urls]
+    return _track(conn, targets, learner)
+
+
+def import_opml(conn: duckdb.DuckDBPyConnection, location: str, *, learner: str | None = None) -> Added:
+    """Track every feed of an OPML file with its folder as category (`location` a path or URL)."""
+    subscriptions = opml.read_opml(location)
+    targets = [Target(rss.SOURCE, s.url, title=s.title, description=s.description, category=s.category)
+               for s in subscriptions]
+    return _track(conn, targets, learner)
+
+
+def _track(conn: duckdb.DuckDBPyConnection, targets: list[Target], learner: str | None) -> Added:
+    if learner is not None and queries.get_learner(conn, learner) is None:
+        raise UsageError(f"{learner}: no such learner (add one with `pln learner add`)")
+    now = datetime.now(UTC)
+    new = queries.add_targets(conn, targets, now)
+    if learner is not None:
+        queries.add_follows(conn, learner, rss.SOURCE, [t.target for t in targets], now)
+    return Added(len(targets), new, learner)

@@ -1,0 +1,48 @@
+"""Adds learners with their goals, and keeps the goals' embeddings beside them for quick recommendations."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+
+from flows.errors import UsageError
+from models.embedding import Embedder
+from warehouse import queries
+from warehouse.queries import Learner
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def add_learner(conn: duckdb.DuckDBPyConnection, name: str, email: str, goals: Sequence[str],
+                embedder: Embedder) -> bool:
+    """Create or update a learner and embed their goals now; True when the learner is new."""
+    learner = Learner(name.strip(), email.strip(), tuple(g.strip() for g in goals if g.strip()))
+    if not learner.name:
+        raise UsageError("learner name: must not be empty")
+    if not _EMAIL.match(learner.email):
+        raise UsageError(f"{email!r}: not an email address")
+    if not learner.goals:
+        raise UsageError(f"{learner.name}: give at least one --goal")
+    vectors = embedder.encode(list(learner.goals))
+    return queries.upsert_learner(conn, learner, datetime.now(UTC), embedder.name, vectors)
+
+
+def goal_vectors(conn: duckdb.DuckDBPyConnection, learner: Learner, embedder: Embedder) -> np.ndarray:
+    """The learner's goal embeddings by the embedder's model, computing and storing any that are missing."""
+    stored = queries.goal_vectors(conn, learner.name, embedder.name)
+    if all(goal in stored for goal in learner.goals):
+        return np.vstack([stored[g] for g in learner.goals])
+    vectors = embedder.encode(list(learner.goals))
+    queries.store_goal_vectors(conn, learner.name, embedder.name, learner.goals, vectors)
+    return vectors
+
+
+def require_learner(conn: duckdb.DuckDBPyConnection, name: str) -> Learner:
+    """The learner called `name`, or a UsageError naming it."""
+    learner = queries.get_learner(conn, name)
+    if learner is None:
+        raise UsageError(f"{name}: no such learner (add one with `pln learner add`)")
+    return learner

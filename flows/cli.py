@@ -42,7 +42,8 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(learner_app, name="learner")
 
 out = Console()
-err = Console(stderr=True)
+# One line per message, however narrow the terminal: scripts and people grep these.
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Format(str, Enum):
@@ -79,6 +80,8 @@ def _print_json(data: object) -> None:
 def _added(what: str, added: Added) -> None:
     followed = f"; {added.followed_by} follows them" if added.followed_by else ""
     out.print(f"{what}: {added.given} feeds, {added.new} new{followed}.")
+    for outline, reason in added.skipped:
+        err.print(f"skipped {outline}: {reason}", markup=False, highlight=False)
 
 
 @feeds_app.command("add")

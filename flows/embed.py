@@ -22,14 +22,15 @@ class EmbedReport:
 
 
 def embed_pending(conn: duckdb.DuckDBPyConnection, embedder: Embedder, reporter: Reporter,
-                  batch: int = BATCH) -> EmbedReport:
-    """Encode pending posts batch by batch; each batch is stored before the next, so a crash loses one at most."""
+                  batch: int = BATCH, limit: int | None = None) -> EmbedReport:
+    """Encode pending posts (at most `limit`) batch by batch, storing each batch before the next."""
     started = datetime.now(UTC)
     total = queries.count_pending_embeddings(conn, embedder.name)
+    total = min(total, limit) if limit is not None else total
     done = 0
     with reporter.step(f"Embedding with {embedder.name}", total) as advance:
         while done < total:
-            keys = queries.pending_embeddings(conn, embedder.name, batch)
+            keys = queries.pending_embeddings(conn, embedder.name, min(batch, total - done))
             if keys.num_rows == 0:
                 break
             texts = [post_text(t, x) for t, x in zip(keys.column("title").to_pylist(), keys.column("text").to_pylist())]

@@ -15,11 +15,12 @@ from warehouse.queries import Target
 
 @dataclass(frozen=True)
 class Added:
-    """How many targets were given, how many were new, and who now follows them."""
+    """How many targets were given, how many were new, who now follows them, and what could not be used."""
 
     given: int
     new: int
     followed_by: str | None
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def add_feeds(conn: duckdb.DuckDBPyConnection, urls: Sequence[str], *, category: str = "",
@@ -31,17 +32,18 @@ def add_feeds(conn: duckdb.DuckDBPyConnection, urls: Sequence[str], *, category:
 
 def import_opml(conn: duckdb.DuckDBPyConnection, location: str, *, learner: str | None = None) -> Added:
     """Track every feed of an OPML file with its folder as category (`location` a path or URL)."""
-    subscriptions = opml.read_opml(location)
+    document = opml.read_opml(location)
     targets = [Target(rss.SOURCE, s.url, title=s.title, description=s.description, category=s.category)
-               for s in subscriptions]
-    return _track(conn, targets, learner)
+               for s in document.subscriptions]
+    return _track(conn, targets, learner, document.skipped)
 
 
-def _track(conn: duckdb.DuckDBPyConnection, targets: list[Target], learner: str | None) -> Added:
+def _track(conn: duckdb.DuckDBPyConnection, targets: list[Target], learner: str | None,
+           skipped: tuple[tuple[str, str], ...] = ()) -> Added:
     if learner is not None and queries.get_learner(conn, learner) is None:
         raise UsageError(f"{learner}: no such learner (add one with `pln learner add`)")
     now = datetime.now(UTC)
     new = queries.add_targets(conn, targets, now)
     if learner is not None:
         queries.add_follows(conn, learner, rss.SOURCE, [t.target for t in targets], now)
-    return Added(len(targets), new, learner)
+    return Added(len(targets), new, learner, skipped)

@@ -2,7 +2,7 @@
 
 Builds Atom feeds from the Reddit archive with ../shared/tools/corpus_to_feeds.py, then goes through the
 product's own path (`pln feeds import-opml`, `pln collect`, `pln learner add`, `pln recommend --format json`)
-and prints nDCG@5, MRR@10 and recall@5 over the goals. BM25 ranks the same stored posts, grouped by community.
+and prints nDCG@5, MRR and recall@5 over the goals. BM25 ranks the same stored posts, grouped by community.
 
     python bench/eval_recommend.py [--max-per 200] [--keep DIR]
 """
@@ -11,22 +11,19 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
 import sys
-import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import bm25s
 import numpy as np
 from typer.testing import CliRunner
 
+from corpus import SHARED, corpus_feeds
 from flows.cli import app, parse_as_of
 from warehouse import db, queries
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 AS_OF = "2026-11-16"
 WINDOW_DAYS = 30
 
@@ -56,7 +53,7 @@ def recall_at(ranked: list[str], grades: dict[str, int], k: int) -> float:
 def metrics(rankings: list[list[str]], judgements: list[dict[str, int]]) -> dict[str, float]:
     return {
         "nDCG@5": float(np.mean([ndcg_at(r, j, 5) for r, j in zip(rankings, judgements)])),
-        "MRR@10": float(np.mean([reciprocal_rank(r, j, 10) for r, j in zip(rankings, judgements)])),
+        "MRR": float(np.mean([reciprocal_rank(r, j, len(r)) for r, j in zip(rankings, judgements)])),
         "recall@5": float(np.mean([recall_at(r, j, 5) for r, j in zip(rankings, judgements)])),
     }
 
@@ -76,7 +73,7 @@ def bm25_rankings(db_path: Path, goals: list[str]) -> list[list[str]]:
     retriever.index(bm25s.tokenize(["\n".join(docs[k]) for k in keys], stopwords="en", show_progress=False),
                     show_progress=False)
     results, _ = retriever.retrieve(bm25s.tokenize(goals, stopwords="en", show_progress=False),
-                                    k=min(10, len(keys)), show_progress=False)
+                                    k=len(keys), show_progress=False)
     return [[names.get(keys[i], keys[i][1]) for i in row] for row in results]
 
 
@@ -85,14 +82,17 @@ def main() -> int:
     ap.add_argument("--max-per", type=int, default=200, help="posts per subreddit (corpus_to_feeds default: 200)")
     ap.add_argument("--keep", type=Path, help="build into this folder and keep it")
     a = ap.parse_args()
-    goals_file = SHARED / "eval" / "reddit-dev-goals.jsonl"
-    if not goals_file.exists():
-        raise SystemExit(f"{goals_file}: not found (the evaluation needs ../shared next to the clone)")
-    work = a.keep or Path(tempfile.mkdtemp(prefix="pln-eval-"))
-    work.mkdir(parents=True, exist_ok=True)
+    if not (SHARED / "eval").exists():
+        raise SystemExit(f"{SHARED / 'eval'}: not found (the evaluation needs ../shared next to the clone)")
     subreddits = (SHARED / "eval" / "reddit-dev-subreddits.txt").read_text().split()
-    subprocess.run([sys.executable, str(SHARED / "tools" / "corpus_to_feeds.py"), "reddit-top", str(work),
-                    "--as-of", AS_OF, "--only", ",".join(subreddits), "--max-per", str(a.max_per)], check=True)
+    with corpus_feeds("reddit-top", as_of=AS_OF, max_per=a.max_per, only=subreddits, keep=a.keep) as work:
+        evaluate(work, subreddits, a.max_per)
+    return 0
+
+
+def evaluate(work: Path, subreddits: list[str], max_per: int) -> None:
+    """Import the feeds in `work`, collect them, and score pln and BM25 on every goal of the benchmark."""
+    goals_file = SHARED / "eval" / "reddit-dev-goals.jsonl"
     db_path = work / "dev.duckdb"
     db_path.unlink(missing_ok=True)
     pln(db_path, "feeds", "import-opml", str(work / "subscriptions.opml"))
@@ -107,7 +107,7 @@ def main() -> int:
     for n, case in enumerate(cases):
         name = f"goal-{n:02d}"
         pln(db_path, "learner", "add", name, "--email", f"{name}@example.org", "--goal", case["goal"])
-        items = json.loads(pln(db_path, "recommend", name, "--kind", "communities", "--top", "10",
+        items = json.loads(pln(db_path, "recommend", name, "--kind", "communities", "--top", str(len(subreddits)),
                                "--window-days", str(WINDOW_DAYS), "--as-of", AS_OF, "--format", "json"))
         rankings.append([item["name"] for item in items])
     judgements = [case["relevant"] for case in cases]
@@ -115,7 +115,7 @@ def main() -> int:
     bm25_scores = metrics(bm25_rankings(db_path, [c["goal"] for c in cases]), judgements)
 
     print(f"\n{len(cases)} goals, {len(subreddits)} candidate communities, as of {AS_OF}, "
-          f"window {WINDOW_DAYS} days, up to {a.max_per} posts each")
+          f"window {WINDOW_DAYS} days, up to {max_per} posts each")
     print(f"{'':8}" + "".join(f"{m:>10}" for m in pln_scores))
     print(f"{'pln':8}" + "".join(f"{v:>10.4f}" for v in pln_scores.values()))
     print(f"{'BM25':8}" + "".join(f"{v:>10.4f}" for v in bm25_scores.values()))
@@ -123,7 +123,6 @@ def main() -> int:
     misses = [(c["goal"], r[:3]) for c, r in zip(cases, rankings) if reciprocal_rank(r, c["relevant"], 5) == 0]
     for goal, top3 in misses:
         print(f"  miss: {goal[:70]!r} -> {top3}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
+from corpus import corpus_feeds
 from flows.collect import collect
 from flows.embed import embed_pending
 from flows.feeds import import_opml
@@ -23,21 +21,15 @@ from flows.report import LogReporter
 from models.embedding import Embedder, post_text
 from warehouse import db, queries
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--max-per", type=int, default=200, help="posts per subreddit")
     ap.add_argument("--embed", type=int, default=2000, help="posts to embed in the comparison")
     a = ap.parse_args()
-    if not (SHARED / "tools" / "corpus_to_feeds.py").exists():
-        raise SystemExit(f"{SHARED}: not found (the benchmark needs ../shared next to the clone)")
-    work = Path(tempfile.mkdtemp(prefix="pln-speed-"))
-    subprocess.run([sys.executable, str(SHARED / "tools" / "corpus_to_feeds.py"), "reddit-top", str(work),
-                    "--as-of", "2026-11-16", "--max-per", str(a.max_per)], check=True, stdout=subprocess.DEVNULL)
     quiet = LogReporter(logging.getLogger("bench"))
-    with db.connect(work / "speed.duckdb") as conn:
+    with (corpus_feeds("reddit-top", as_of="2026-11-16", max_per=a.max_per) as work,
+          db.connect(work / "speed.duckdb") as conn):
         import_opml(conn, str(work / "subscriptions.opml"))
         started = time.perf_counter()
         report = collect(conn, quiet)
@@ -51,14 +43,21 @@ def main() -> int:
         texts = [post_text(t, x) for t, x in zip(keys.column("title").to_pylist(), keys.column("text").to_pylist())]
         embedder.encode(texts[:64])  # load and warm the model outside both timings
 
-        started = time.perf_counter()
-        embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
-        raw_s = time.perf_counter() - started
+        def raw_encode() -> float:
+            started = time.perf_counter()
+            embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
+            return time.perf_counter() - started
 
+        # Raw, pipeline, raw again: the baseline is the mean of the runs either side, so drift in the
+        # machine's speed (thermal, caches) does not land on one side only.
+        raw_before = raw_encode()
         started = time.perf_counter()
         done = embed_pending(conn, embedder, quiet, limit=a.embed).embedded
         pipe_s = time.perf_counter() - started
-    print(f"SentenceTransformer.encode: {len(texts)} posts in {raw_s:.1f}s = {len(texts) / raw_s:.1f} posts/s")
+        raw_after = raw_encode()
+    raw_s = (raw_before + raw_after) / 2
+    print(f"SentenceTransformer.encode: {len(texts)} posts in {raw_s:.1f}s = {len(texts) / raw_s:.1f} posts/s "
+          f"(runs before and after: {raw_before:.1f}s, {raw_after:.1f}s)")
     print(f"pln embed pipeline:         {done} posts in {pipe_s:.1f}s = {done / pipe_s:.1f} posts/s")
     print(f"pipeline overhead: {100 * (pipe_s / raw_s - 1):+.1f}%")
     return 0

@@ -33,7 +33,8 @@ class Read:
 def normalise_location(location: str, *, base: str | None = None, must_exist: bool = False) -> str:
     """An http(s) URL as given, anything local as an absolute file URL; `base` resolves relative references.
 
-    Raises SourceError naming `location` when it is neither a web URL nor a local file reference.
+    Raises SourceError naming `location` when it is neither a web URL nor a local file reference, or when
+    `must_exist` and the local file is not there.
     """
     given = location.strip()
     if not given:

@@ -44,7 +44,7 @@ def read_opml(location: str) -> Opml:
 
     Raises SourceError naming `location` when it cannot be read or is not OPML.
     """
-    normalised = fetching.normalise_location(location, must_exist=not location.startswith(("http:", "https:")))
+    normalised = fetching.normalise_location(location, must_exist=True)
     body = fetching.read(normalised).body or b""
     return parse_opml(body, normalised, name=location)
 

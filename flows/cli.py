@@ -41,8 +41,8 @@ learner_app = typer.Typer(no_args_is_help=True, help="Learners and their goals."
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(learner_app, name="learner")
 
-out = Console()
-# One line per message, however narrow the terminal: scripts and people grep these.
+# One line per message, however narrow the terminal: scripts and people grep these. Tables still fit it.
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.demo import SAMPLE, sample_learner
+from tests.conftest import shared_path
 from tests.flows.cli_runner import Run, pln
 from warehouse import db, queries
 
@@ -160,3 +161,14 @@ def test_collect_exits_non_zero_when_every_feed_fails(capsys, monkeypatch, tmp_p
     assert pln(capsys, monkeypatch, "--db", db_path, "feeds", "add", httpserver.url_for("/gone.xml")).code == 0
     result = pln(capsys, monkeypatch, "--db", db_path, "collect")
     assert result.code == 1 and "HTTP 404" in result.err
+
+
+def test_a_real_ill_formed_opml_imports_with_its_folders(run) -> None:
+    path = shared_path("opml-subscription-lists", "awesome-rss-feeds", "recommended", "with_category",
+                       "Android Development.opml")
+    result = run("feeds", "import-opml", str(path))
+    assert result.code == 0 and "32 feeds, 32 new" in result.out
+    listed = json.loads(run("feeds", "list", "--format", "json").out)
+    assert len(listed) == 32 and {f["category"] for f in listed} == {"Android Development"}
+    assert "https://saket.me/feed/" in {f["url"] for f in listed}
+    assert run("feeds", "import-opml", str(path)).out.strip().endswith("32 feeds, 0 new.")

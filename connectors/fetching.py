@@ -96,7 +96,7 @@ def _read_file(location: str) -> bytes:
 
 def _read_http(location: str, validators: Mapping[str, str],
                session: requests.Session) -> tuple[bytes | None, dict[str, str]]:
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+    headers = {"User-Agent": USER_AGENT}
     if validators.get("etag"):
         headers["If-None-Match"] = validators["etag"]
     if validators.get("modified"):

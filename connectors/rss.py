@@ -20,8 +20,7 @@ def normalise_target(location: str) -> str:
     return fetching.normalise_location(location, must_exist=True)
 
 
-def fetch(target: str, cursor: Mapping[str, str], *, session: requests.Session | None = None,
-          now: datetime | None = None) -> Fetch:
+def fetch(target: str, cursor: Mapping[str, str], *, session: requests.Session | None = None) -> Fetch:
     """Read one feed; unchanged since `cursor` (ETag, Last-Modified or same bytes) means no parsing at all.
 
     Raises SourceError naming the feed when it cannot be read or holds no feed.
@@ -30,7 +29,7 @@ def fetch(target: str, cursor: Mapping[str, str], *, session: requests.Session |
     if read.body is None:
         return Fetch(target, cursor={**cursor, **read.validators}, not_modified=True)
     feed = parse_feed(read.body, read.headers.get("content-location", target), read.headers)
-    return records(target, feed, now or datetime.now(UTC), cursor=read.validators)
+    return records(target, feed, datetime.now(UTC), cursor=read.validators)
 
 
 def records(target: str, feed: RawFeed, fetched_at: datetime, cursor: Mapping[str, str] | None = None) -> Fetch:

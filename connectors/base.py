@@ -32,7 +32,8 @@ class Post:
     url: str
     published_at: datetime | None
     fetched_at: datetime
-    metrics: Mapping[str, float] = field(default_factory=dict)
+    # Counts (score, comments, likes, reposts...) plus a few labels such as a Reddit flair.
+    metrics: Mapping[str, float | str] = field(default_factory=dict)
     lang: str | None = None
 
     @property
@@ -53,6 +54,7 @@ class Community:
     description: str = ""
     size: int | None = None
     category: str = ""
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class Person:
     url: str = ""
     description: str = ""
     followers: int | None = None
+    # Profile links (personal site, other accounts): how one person is recognised across platforms.
+    links: tuple[str, ...] = ()
+    metrics: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

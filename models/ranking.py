@@ -8,6 +8,9 @@ from datetime import datetime
 import numpy as np
 
 
+_PLATFORMS = {"rss": "feeds", "reddit": "Reddit", "x": "X", "linkedin": "LinkedIn"}
+
+
 @dataclass(frozen=True)
 class WindowPosts:
     """Embedded posts from the time window, as parallel columns; `vectors` rows are unit length."""
@@ -99,6 +102,7 @@ def rank(
     *,
     followed: frozenset[tuple[str, str]] = frozenset(),
     community_names: Mapping[tuple[str, str], str] | None = None,
+    aliases: Mapping[tuple[str, str], tuple[str, str]] | None = None,
     window_days: int,
     top: int,
     settings: RankingSettings = RankingSettings(),
@@ -106,9 +110,15 @@ def rank(
     """Rank communities (`kind="community"`) or people (`kind="person"`) for the goals, best first.
 
     Each candidate serves the goal it fits best; the list takes goals in turn so every goal is served.
+    `aliases` maps accounts known to be one person (models.identity) to the account that stands for them.
     """
     group_by = posts.community if kind == "community" else posts.author
-    stats = _group_stats([(s, g) for s, g in zip(posts.source, group_by)], posts, goal_vectors, settings)
+    aliases = aliases or {}
+    stats = _group_stats([aliases.get((s, g), (s, g)) for s, g in zip(posts.source, group_by)], posts,
+                         goal_vectors, settings)
+    also_as: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for account, lead in sorted(aliases.items()):
+        also_as.setdefault(lead, []).append(account)
     if not stats.keys:
         return Ranking((), ())
     activity = np.log1p(stats.count) / np.log1p(stats.count.max())
@@ -130,7 +140,8 @@ def rank(
             kind=kind, source=key[0], key=key[1], name=info.name, url=info.url,
             score=round(float(scores[g, j]), 4), goal=goals[g],
             reasons=_reasons(kind, goals[g], int(stats.on_topic[g, j]), int(stats.count[j]), evidence, info,
-                             _communities_of(stats, j, posts, names) if kind == "person" else (), window_days),
+                             _communities_of(stats, j, posts, names) if kind == "person" else (), window_days,
+                             tuple(also_as.get(key, ()))),
             evidence=evidence, posts_in_window=int(stats.count[j]), description=info.description, size=info.size,
         )
 
@@ -197,7 +208,8 @@ def _communities_of(stats: _GroupStats, j: int, posts: WindowPosts,
 
 
 def _reasons(kind: str, goal: str, on_topic: int, count: int, evidence: tuple[Evidence, ...], info: Candidate,
-             communities: tuple[str, ...], window_days: int) -> tuple[str, ...]:
+             communities: tuple[str, ...], window_days: int,
+             other_accounts: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:
     posts = "post" if count == 1 else "posts"
     whose = "its" if kind == "community" else "their"
     if on_topic:
@@ -212,6 +224,9 @@ def _reasons(kind: str, goal: str, on_topic: int, count: int, evidence: tuple[Ev
     if kind == "person" and communities:
         shown = ", ".join(communities[:3]) + (f" and {len(communities) - 3} more" if len(communities) > 3 else "")
         reasons.append(f"Writes in {shown}.")
+    if other_accounts:
+        reasons.append("Also posts as " + ", ".join(f"{key} ({_PLATFORMS.get(source, source)})"
+                                                    for source, key in other_accounts) + ".")
     if info.size:
         noun = "members" if kind == "community" else "followers"
         reasons.append(f"{info.size:,} {noun}.")

@@ -153,18 +153,20 @@ def _upsert_communities(conn: duckdb.DuckDBPyConnection, communities: Sequence[C
         "description": [c.description for c in communities],
         "size": pa.array([c.size for c in communities], pa.int64()),
         "category": [c.category for c in communities],
+        "created_at": pa.array([c.created_at for c in communities], _TS),
     })
     conn.execute(
         """
-        INSERT INTO communities
+        INSERT INTO communities (source, key, name, url, description, size, category, updated_at, created_at)
         SELECT DISTINCT ON (s.source, s.key) s.source, s.key, s.name, s.url, s.description, s.size,
-               coalesce(nullif(s.category, ''), t.category, ''), ?
+               coalesce(nullif(s.category, ''), t.category, ''), ?, s.created_at
         FROM staged s LEFT JOIN targets t ON t.source = s.source AND t.target = s.key
         ON CONFLICT (source, key) DO UPDATE SET
             name = excluded.name, url = excluded.url, description = excluded.description,
             size = coalesce(excluded.size, communities.size),
             category = coalesce(nullif(excluded.category, ''), communities.category),
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at,
+            created_at = coalesce(excluded.created_at, communities.created_at)
         """,
         [now],
     )
@@ -180,16 +182,21 @@ def _upsert_people(conn: duckdb.DuckDBPyConnection, people: Sequence[Person], no
         "url": [p.url for p in people],
         "description": [p.description for p in people],
         "followers": pa.array([p.followers for p in people], pa.int64()),
+        "links": [json.dumps(list(p.links)) if p.links else None for p in people],
+        "metrics": [json.dumps(dict(p.metrics)) if p.metrics else None for p in people],
     })
     conn.execute(
         """
-        INSERT INTO people
-        SELECT DISTINCT ON (source, key) source, key, name, url, description, followers, ? FROM staged
+        INSERT INTO people (source, key, name, url, description, followers, updated_at, links, metrics)
+        SELECT DISTINCT ON (source, key) source, key, name, url, description, followers, ?, links, metrics
+        FROM staged
         ON CONFLICT (source, key) DO UPDATE SET
             name = excluded.name,
             url = coalesce(nullif(excluded.url, ''), people.url),
             description = coalesce(nullif(excluded.description, ''), people.description),
             followers = coalesce(excluded.followers, people.followers),
+            links = coalesce(excluded.links, people.links),
+            metrics = coalesce(excluded.metrics, people.metrics),
             updated_at = excluded.updated_at
         """,
         [now],
@@ -231,6 +238,8 @@ def _upsert_posts(conn: duckdb.DuckDBPyConnection, posts: Sequence[Post], now: d
         FROM staged_posts s LEFT JOIN posts p ON p.source = s.source AND p.source_id = s.source_id
         """
     )
+    # Every row is refreshed, since scores and likes move on each fetch; only a new content hash makes the
+    # post pending for embedding again.
     conn.execute(
         """
         INSERT INTO posts SELECT *, ? FROM staged_posts
@@ -239,7 +248,6 @@ def _upsert_posts(conn: duckdb.DuckDBPyConnection, posts: Sequence[Post], now: d
             text = excluded.text, url = excluded.url, published_at = excluded.published_at,
             fetched_at = excluded.fetched_at, metrics = excluded.metrics, lang = excluded.lang,
             content_hash = excluded.content_hash
-        WHERE posts.content_hash <> excluded.content_hash
         """,
         [now],
     )
@@ -428,15 +436,18 @@ def window_texts(conn: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 def communities(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Community]:
     """Every known community by (source, key)."""
     rows = conn.execute(
-        "SELECT source, key, name, url, description, size, category FROM communities"
+        "SELECT source, key, name, url, description, size, category, created_at FROM communities"
     ).fetchall()
     return {(r[0], r[1]): Community(*r) for r in rows}
 
 
 def people(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Person]:
     """Every known person by (source, key)."""
-    rows = conn.execute("SELECT source, key, name, url, description, followers FROM people").fetchall()
-    return {(r[0], r[1]): Person(*r) for r in rows}
+    rows = conn.execute(
+        "SELECT source, key, name, url, description, followers, links, metrics FROM people"
+    ).fetchall()
+    return {(r[0], r[1]): Person(*r[:6], links=tuple(json.loads(r[6] or "[]")), metrics=json.loads(r[7] or "{}"))
+            for r in rows}
 
 
 def store_recommendations(

@@ -97,3 +97,24 @@ def test_people_are_ranked_by_what_they_wrote(embedder: Embedder, posts: WindowP
 def test_an_empty_window_gives_no_recommendations(embedder: Embedder) -> None:
     empty = WindowPosts([], [], [], [], [], [], np.zeros((0, 384), dtype=np.float32))
     assert rank("community", GOALS, embedder.encode(list(GOALS)), empty, {}, window_days=30, top=5).items == ()
+
+
+def test_one_person_on_two_platforms_is_recommended_once(embedder: Embedder, posts: WindowPosts) -> None:
+    goal = embedder.encode(list(GOALS[:1]))
+    # Jane wrote the four posts closest to the goal: two on her blog, two from her X account.
+    best = [int(i) for i in np.argsort(-(posts.vectors @ goal[0]))[:4]]
+    account = {best[0]: ("rss", "Jane Doe"), best[1]: ("rss", "Jane Doe"), best[2]: ("x", "@jane"),
+               best[3]: ("x", "@jane")}
+    moved = WindowPosts(
+        source=[account[i][0] if i in account else s for i, s in enumerate(posts.source)],
+        community=posts.community,
+        author=[account[i][1] if i in account else a for i, a in enumerate(posts.author)],
+        title=posts.title, url=posts.url, published_at=posts.published_at, vectors=posts.vectors)
+    apart = rank("person", GOALS[:1], goal, moved, {}, window_days=30, top=50)
+    together = rank("person", GOALS[:1], goal, moved, {}, aliases={("x", "@jane"): ("rss", "Jane Doe")},
+                    window_days=30, top=50)
+    assert {("x", "@jane"), ("rss", "Jane Doe")} <= {(i.source, i.key) for i in apart.items}
+    keys = [(i.source, i.key) for i in together.items]
+    assert ("x", "@jane") not in keys and keys[0] == ("rss", "Jane Doe")
+    assert together.items[0].posts_in_window == 4
+    assert "Also posts as @jane (X)." in together.items[0].reasons

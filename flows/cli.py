@@ -8,27 +8,28 @@ import os
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-import json  # noqa: E402
 import sys  # noqa: E402
 from datetime import UTC, datetime, time, timedelta  # noqa: E402
 from enum import Enum  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated  # noqa: E402
 
-import duckdb  # noqa: E402
 import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from connectors.base import SourceError  # noqa: E402
 from flows import collect as collecting  # noqa: E402
+from flows import settings as configuration  # noqa: E402
 from flows import demo as demo_run  # noqa: E402
 from flows.embed import embed_pending  # noqa: E402
 from flows.errors import UsageError  # noqa: E402
-from flows.feeds import Added, add_feeds, import_opml  # noqa: E402
-from flows.learners import add_learner  # noqa: E402
+from flows.tracking import add_feeds, import_opml  # noqa: E402
+from flows.learners import add_learner, suggest_goals  # noqa: E402
+from flows.linkedin import forget  # noqa: E402
 from flows.recommend import recommend as recommend_for  # noqa: E402
 from flows.recommend import to_json  # noqa: E402
+from flows.cli_platforms import discover, linkedin_app, reddit_app, x_app  # noqa: E402
+from flows.cli_common import Format, FormatOption, connect, err, out, print_json, report_added  # noqa: E402
 from flows.report import RichReporter  # noqa: E402
 from models.embedding import Embedder, ModelError  # noqa: E402
 from warehouse import db, queries  # noqa: E402
@@ -40,16 +41,10 @@ feeds_app = typer.Typer(no_args_is_help=True, help="Track RSS, Atom and JSON fee
 learner_app = typer.Typer(no_args_is_help=True, help="Learners and their goals.")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(learner_app, name="learner")
-
-# One line per message, however narrow the terminal: scripts and people grep these. Tables still fit it.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-
+app.add_typer(reddit_app, name="reddit")
+app.add_typer(x_app, name="x")
+app.add_typer(linkedin_app, name="linkedin")
+app.command("discover")(discover)
 
 class Kind(str, Enum):
     communities = "communities"
@@ -58,9 +53,8 @@ class Kind(str, Enum):
 
 class Source(str, Enum):
     rss = "rss"
-
-
-FormatOption = Annotated[Format, typer.Option("--format", help="table for people, json for scripts")]
+    reddit = "reddit"
+    x = "x"
 
 
 @app.callback()
@@ -69,19 +63,6 @@ def options(ctx: typer.Context,
     ctx.obj = db_path or db.default_path()
 
 
-def _connect(ctx: typer.Context) -> duckdb.DuckDBPyConnection:
-    return db.connect(ctx.obj)
-
-
-def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _added(what: str, added: Added) -> None:
-    followed = f"; {added.followed_by} follows them" if added.followed_by else ""
-    out.print(f"{what}: {added.given} feeds, {added.new} new{followed}.")
-    for outline, reason in added.skipped:
-        err.print(f"skipped {outline}: {reason}", markup=False, highlight=False)
 
 
 @feeds_app.command("add")
@@ -89,25 +70,25 @@ def feeds_add(ctx: typer.Context, urls: Annotated[list[str], typer.Argument(help
               category: Annotated[str, typer.Option(help="folder to file them under")] = "",
               learner: Annotated[str | None, typer.Option(help="mark them as followed by this learner")] = None) -> None:
     """Track feeds by URL or local path."""
-    with _connect(ctx) as conn:
-        _added("Added", add_feeds(conn, urls, category=category, learner=learner))
+    with connect(ctx) as conn:
+        report_added("Added", "feeds", add_feeds(conn, urls, category=category, learner=learner))
 
 
 @feeds_app.command("import-opml")
 def feeds_import_opml(ctx: typer.Context, file: Annotated[str, typer.Argument(help="OPML file path or URL")],
                       learner: Annotated[str | None, typer.Option(help="mark them as followed by this learner")] = None) -> None:
     """Track every feed of an OPML subscription list, keeping its folders as categories."""
-    with _connect(ctx) as conn:
-        _added(f"Imported {file}", import_opml(conn, file, learner=learner))
+    with connect(ctx) as conn:
+        report_added(f"Imported {file}", "feeds", import_opml(conn, file, learner=learner))
 
 
 @feeds_app.command("list")
 def feeds_list(ctx: typer.Context, format: FormatOption = Format.table) -> None:
     """Tracked feeds with their category and the state of their last fetch."""
-    with _connect(ctx) as conn:
+    with connect(ctx) as conn:
         targets = queries.list_targets(conn, "rss")
     if format is Format.json:
-        _print_json([{"url": t.target, "title": t.title, "category": t.category, "status": t.last_status,
+        print_json([{"url": t.target, "title": t.title, "category": t.category, "status": t.last_status,
                       "error": t.last_error, "failures": t.failures} for t in targets])
         return
     table = Table("Feed", "Category", "Last fetch")
@@ -119,19 +100,25 @@ def feeds_list(ctx: typer.Context, format: FormatOption = Format.table) -> None:
 
 @app.command()
 def collect(ctx: typer.Context,
-            source: Annotated[Source, typer.Option(help="which source to collect")] = Source.rss,
+            source: Annotated[Source | None, typer.Option(help="collect only this source [default: all]")] = None,
             no_embed: Annotated[bool, typer.Option("--no-embed", help="store only; `pln embed` later")] = False,
             format: FormatOption = Format.table) -> None:
-    """Fetch what is new from every tracked feed, store it, and embed it."""
-    with _connect(ctx) as conn:
-        report = collecting.collect(conn, RichReporter(err), embedder=None if no_embed else Embedder())
+    """Fetch what is new from every tracked feed, subreddit and X account, store it, and embed it."""
+    with connect(ctx) as conn:
+        runs = collecting.sources_for(conn, source.value if source else None,
+                                      use_blocks=configuration.blocks_reachable())
+        report = collecting.collect(conn, RichReporter(err), runs, embedder=None if no_embed else Embedder())
     summary = collecting.summary(report)
     if format is Format.json:
-        _print_json(summary)
+        print_json(summary)
     else:
-        embedded = f", {summary['embedded']} embedded" if summary["embedded"] is not None else ""
-        out.print(f"{report.fetched} of {report.targets} feeds read ({report.not_modified} unchanged since last time), "
-                  f"{report.new} new posts, {report.updated} updated{embedded}, {len(report.failed)} failed.")
+        for part in report.sources:
+            if not part.skipped:
+                out.print(f"{part.source}: {part.fetched} of {part.targets} read ({part.not_modified} unchanged "
+                          f"since last time), {part.new} new posts, {part.updated} updated, "
+                          f"{len(part.failed)} failed.")
+        if summary["embedded"] is not None:
+            out.print(f"{summary['embedded']} posts embedded.")
     if report.all_failed:
         raise typer.Exit(1)
 
@@ -140,7 +127,7 @@ def collect(ctx: typer.Context,
 def embed(ctx: typer.Context,
           model: Annotated[str | None, typer.Option(help="local sentence-transformers folder [default: $PLN_MODEL, else the packaged all-MiniLM-L6-v2]")] = None) -> None:
     """Embed every stored post that has no vector for the model yet."""
-    with _connect(ctx) as conn:
+    with connect(ctx) as conn:
         report = embed_pending(conn, Embedder(model), RichReporter(err))
     rate = report.embedded / report.seconds if report.seconds else 0.0
     out.print(f"Embedded {report.embedded} posts with {report.model} ({rate:.0f} posts/s).")
@@ -151,7 +138,7 @@ def learner_add(ctx: typer.Context, name: str,
                 email: Annotated[str, typer.Option(help="where the weekly digest goes")],
                 goal: Annotated[list[str], typer.Option(help="what they want to learn, in their words (repeatable)")]) -> None:
     """Add a learner (or replace an existing learner's email and goals)."""
-    with _connect(ctx) as conn:
+    with connect(ctx) as conn:
         created = add_learner(conn, name, email, goal, Embedder())
     out.print(f"{'Added' if created else 'Updated'} learner {name} with {len(goal)} goals.")
 
@@ -159,15 +146,47 @@ def learner_add(ctx: typer.Context, name: str,
 @learner_app.command("list")
 def learner_list(ctx: typer.Context, format: FormatOption = Format.table) -> None:
     """Every learner with their goals."""
-    with _connect(ctx) as conn:
+    with connect(ctx) as conn:
         learners = queries.list_learners(conn)
     if format is Format.json:
-        _print_json([{"name": lr.name, "email": lr.email, "goals": list(lr.goals)} for lr in learners])
+        print_json([{"name": lr.name, "email": lr.email, "goals": list(lr.goals)} for lr in learners])
         return
     table = Table("Learner", "Email", "Goals")
     for lr in learners:
         table.add_row(lr.name, lr.email, "\n".join(lr.goals))
     out.print(table)
+
+
+@learner_app.command("suggest-goals")
+def learner_suggest_goals(ctx: typer.Context, name: str,
+                          top: Annotated[int, typer.Option(min=1, help="how many suggestions")] = 5,
+                          format: FormatOption = Format.table) -> None:
+    """Goals that the learner's imported courses and skills point to, which none of their goals covers yet."""
+    with connect(ctx) as conn:
+        suggestions = suggest_goals(conn, name, Embedder(), datetime.now(UTC).date(), top)
+    if format is Format.json:
+        print_json([{"goal": s.goal, "because": s.reason(),
+                     "evidence": [{"kind": e.kind, "text": e.text, "dated": e.dated} for e in s.because]}
+                    for s in suggestions])
+        return
+    if not suggestions:
+        out.print(f"No suggestions for {name}: import a LinkedIn export with courses or skills first "
+                  "(`pln linkedin import PATH --learner NAME`), or their goals already cover them.")
+        return
+    table = Table("Suggested goal", "Because")
+    for s in suggestions:
+        table.add_row(s.goal, s.reason())
+    out.print(table)
+    out.print(f"Add one with: pln learner add {name} --email ... --goal ... (keep the goals they have)")
+
+
+@learner_app.command("forget")
+def learner_forget(ctx: typer.Context, name: str) -> None:
+    """Delete everything imported for a learner (LinkedIn posts, network, skills, courses); goals stay."""
+    with connect(ctx) as conn:
+        deleted = forget(conn, name)
+    out.print(f"Forgot what was imported for {name}: {deleted['posts']} posts, {deleted['network']} network "
+              f"entries, {deleted['learner_facts']} skills, courses and positions.")
 
 
 def parse_as_of(value: str | None) -> datetime | None:
@@ -193,11 +212,11 @@ def recommend(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the 
               format: FormatOption = Format.table) -> None:
     """Communities to join and people to follow for a learner's goals, with reasons."""
     kinds = ("community", "person") if kind is None else (("community",) if kind is Kind.communities else ("person",))
-    with _connect(ctx) as conn:
+    with connect(ctx) as conn:
         result = recommend_for(conn, name, embedder=Embedder(), kinds=kinds, top=top,
                                window_days=window_days, as_of=parse_as_of(as_of))
     if format is Format.json:
-        _print_json(to_json(result))
+        print_json(to_json(result))
     else:
         print_recommendations(result.learner, to_json(result),
                               [f.name for r in result.by_kind.values() for f in r.already_following])
@@ -222,7 +241,7 @@ def print_recommendations(learner: str, items: list[dict], already_following: li
     if not items:
         out.print(f"Nothing to recommend to {learner} yet: collect some posts first (`pln collect`).")
     if already_following:
-        out.print(f"Already following (not recommended again): {', '.join(already_following)}")
+        out.print(f"Already following or in your network (not recommended again): {', '.join(already_following)}")
 
 
 @app.command()

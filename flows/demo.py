@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from flows.collect import collect_flow
-from flows.feeds import add_feeds, import_opml
+from flows.tracking import add_feeds, import_opml
 from flows.learners import add_learner
 from flows.recommend import Recommendations, recommend, recommend_flow
 from flows.report import Reporter

@@ -1,16 +1,17 @@
-"""Adds learners with their goals, and keeps the goals' embeddings beside them for quick recommendations."""
+"""Adds learners with their goals (embedded on the spot for quick recommendations) and suggests goals from their record."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from collections.abc import Sequence
 
 import duckdb
 import numpy as np
 
 from flows.errors import UsageError
+from models import goals as goal_suggestions
 from models.embedding import Embedder
-from warehouse import queries
+from warehouse import network, queries
 from warehouse.queries import Learner
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,3 +47,15 @@ def require_learner(conn: duckdb.DuckDBPyConnection, name: str) -> Learner:
     if learner is None:
         raise UsageError(f"{name}: no such learner (add one with `pln learner add`)")
     return learner
+
+
+def suggest_goals(conn: duckdb.DuckDBPyConnection, name: str, embedder: Embedder, today: date,
+                  top: int = 5) -> list[goal_suggestions.Suggestion]:
+    """Goals the learner's imported courses and skills point to that none of their goals covers yet."""
+    learner = require_learner(conn, name)
+    record = [goal_suggestions.Evidence(f.kind, f.text, f.dated)
+              for f in network.facts(conn, learner.name) if f.kind in ("course", "skill")]
+    if not record:
+        return []
+    vectors = embedder.encode([e.text for e in record])
+    return goal_suggestions.suggest(record, vectors, goal_vectors(conn, learner, embedder), today, top)

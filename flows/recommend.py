@@ -8,10 +8,12 @@ import duckdb
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from connectors import linkedin
 from flows.learners import goal_vectors, require_learner
+from models import identity
 from models.embedding import Embedder
 from models.ranking import Candidate, Ranking, Recommendation, WindowPosts, rank
-from warehouse import db, queries
+from warehouse import db, network, queries
 
 KINDS = ("community", "person")
 
@@ -36,7 +38,9 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
     learner = require_learner(conn, learner_name)
     as_of = as_of or datetime.now(UTC)
     goals = goal_vectors(conn, learner, embedder)
-    table = queries.window_posts(conn, embedder.name, as_of - timedelta(days=window_days), as_of)
+    # Learners' own LinkedIn posts say what they write about; they are nobody's community to join.
+    table = queries.window_posts(conn, embedder.name, as_of - timedelta(days=window_days), as_of,
+                                 exclude_sources=(linkedin.SOURCE,))
     posts = WindowPosts(
         source=table.column("source").to_pylist(), community=table.column("community").to_pylist(),
         author=table.column("author").to_pylist(), title=table.column("title").to_pylist(),
@@ -45,16 +49,19 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
     )
     communities = queries.communities(conn)
     names = {key: c.name for key, c in communities.items()}
-    followed = frozenset(queries.follows(conn, learner.name))
+    # Connections and followed members from the learner's LinkedIn export count as followed already.
+    followed = frozenset(queries.follows(conn, learner.name) | network.people_in_network(conn, learner.name))
     by_kind = {}
     for kind in kinds:
         if kind == "community":
             candidates = {k: Candidate(c.name, c.url, c.description, c.size) for k, c in communities.items()}
+            same_person = {}
         else:
-            candidates = {k: Candidate(p.name, p.url, p.description, p.followers)
-                          for k, p in queries.people(conn).items()}
+            people = queries.people(conn)
+            candidates = {k: Candidate(p.name, p.url, p.description, p.followers) for k, p in people.items()}
+            same_person = identity.aliases(people)
         by_kind[kind] = rank(kind, learner.goals, goals, posts, candidates, followed=followed,
-                             community_names=names, window_days=window_days, top=top)
+                             community_names=names, aliases=same_person, window_days=window_days, top=top)
     return Recommendations(learner.name, as_of, window_days, by_kind)
 
 

@@ -26,6 +26,7 @@ class Target:
     description: str = ""
     category: str = ""
     discovered: bool = False
+    discovered_from: str = ""
     cursor: Mapping[str, str] | None = None
     last_status: str | None = None
     last_error: str | None = None
@@ -75,13 +76,15 @@ def add_targets(conn: duckdb.DuckDBPyConnection, targets: Sequence[Target], now:
         "description": [t.description for t in targets],
         "category": [t.category for t in targets],
         "discovered": [t.discovered for t in targets],
+        "discovered_from": [t.discovered_from or None for t in targets],
     })
     with transaction(conn):
         before = _count(conn, "targets")
         conn.execute(
             """
-            INSERT INTO targets (source, target, title, description, category, discovered, added_at)
-            SELECT DISTINCT ON (source, target) source, target, title, description, category, discovered, ?
+            INSERT INTO targets (source, target, title, description, category, discovered, added_at, discovered_from)
+            SELECT DISTINCT ON (source, target) source, target, title, description, category, discovered, ?,
+                   discovered_from
             FROM staged
             ON CONFLICT (source, target) DO UPDATE SET
                 title = CASE WHEN targets.title = '' THEN excluded.title ELSE targets.title END,
@@ -98,13 +101,14 @@ def list_targets(conn: duckdb.DuckDBPyConnection, source: str | None = None) -> 
     """Tracked targets, optionally of one source, in the order they were added."""
     rows = conn.execute(
         """
-        SELECT source, target, title, description, category, discovered, cursor, last_status, last_error, failures
+        SELECT source, target, title, description, category, discovered, coalesce(discovered_from, ''), cursor,
+               last_status, last_error, failures
         FROM targets WHERE ? IS NULL OR source = ? ORDER BY added_at, target
         """,
         [source, source],
     ).fetchall()
     return [
-        Target(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else None, r[7], r[8], r[9])
+        Target(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]) if r[7] else None, r[8], r[9], r[10])
         for r in rows
     ]
 
@@ -125,12 +129,7 @@ def record_failure(conn: duckdb.DuckDBPyConnection, source: str, target: str, er
 def store_fetch(conn: duckdb.DuckDBPyConnection, source: str, fetch: Fetch, now: datetime) -> StoreResult:
     """Store one fetch's records and then its cursor, in one transaction, so a crash repeats work but loses none."""
     with transaction(conn):
-        if fetch.not_modified:
-            result = StoreResult(0, 0, 0)
-        else:
-            _upsert_communities(conn, fetch.communities, now)
-            _upsert_people(conn, fetch.people, now)
-            result = _upsert_posts(conn, fetch.posts, now)
+        result = StoreResult(0, 0, 0) if fetch.not_modified else _store_records(conn, fetch, now)
         status = "not_modified" if fetch.not_modified else "ok"
         conn.execute(
             """
@@ -140,6 +139,18 @@ def store_fetch(conn: duckdb.DuckDBPyConnection, source: str, fetch: Fetch, now:
             [json.dumps(dict(fetch.cursor)), now, status, fetch.warning or None, source, fetch.target],
         )
     return result
+
+
+def store_records(conn: duckdb.DuckDBPyConnection, records: Fetch, now: datetime) -> StoreResult:
+    """Store records that no tracked target's cursor goes with (search results, an imported export)."""
+    with transaction(conn):
+        return _store_records(conn, records, now)
+
+
+def _store_records(conn: duckdb.DuckDBPyConnection, records: Fetch, now: datetime) -> StoreResult:
+    _upsert_communities(conn, records.communities, now)
+    _upsert_people(conn, records.people, now)
+    return _upsert_posts(conn, records.posts, now)
 
 
 def _upsert_communities(conn: duckdb.DuckDBPyConnection, communities: Sequence[Community], now: datetime) -> None:
@@ -406,7 +417,8 @@ def follows(conn: duckdb.DuckDBPyConnection, learner: str) -> set[tuple[str, str
 
 # --- reading for ranking ---------------------------------------------------------------------
 
-def window_posts(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, end: datetime) -> pa.Table:
+def window_posts(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, end: datetime,
+                 exclude_sources: Sequence[str] = ()) -> pa.Table:
     """Embedded posts published in (start, end] with their vectors; undated posts count from when fetched."""
     return conn.sql(
         """
@@ -415,9 +427,10 @@ def window_posts(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, e
         FROM posts p JOIN embeddings e
           ON e.source = p.source AND e.source_id = p.source_id AND e.model = ? AND e.content_hash = p.content_hash
         WHERE coalesce(p.published_at, p.fetched_at) > ? AND coalesce(p.published_at, p.fetched_at) <= ?
+          AND NOT list_contains(?, p.source)
         ORDER BY p.source, p.source_id
         """,
-        params=[model, start, end],
+        params=[model, start, end, list(exclude_sources)],
     ).to_arrow_table()
 
 

@@ -45,7 +45,7 @@ def _deployments() -> dict[str, dict]:
     return {d["name"]: d for d in spec["deployments"]}
 
 
-@pytest.mark.parametrize("name", ["collect-hourly", "recommend-daily", "embed-on-demand"])
+@pytest.mark.parametrize("name", ["collect-hourly", "recommend-daily", "embed-on-demand", "discover-weekly"])
 def test_every_deployment_points_at_a_flow_with_those_parameters(name: str) -> None:
     deployment = _deployments()[name]
     path, attribute = deployment["entrypoint"].split(":")

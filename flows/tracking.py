@@ -1,4 +1,4 @@
-"""Tracks feeds, one by one or from an OPML file, and records which of them a learner already follows."""
+"""Tracks feeds (one by one or from OPML), subreddits and X accounts, and records which a learner already follows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from connectors import opml, rss
+from connectors import opml, reddit, rss, x
 from flows.errors import UsageError
 from warehouse import queries
 from warehouse.queries import Target
@@ -38,6 +38,16 @@ def import_opml(conn: duckdb.DuckDBPyConnection, location: str, *, learner: str 
     return _track(conn, targets, learner, document.skipped)
 
 
+def add_subreddits(conn: duckdb.DuckDBPyConnection, names: Sequence[str], *, learner: str | None = None) -> Added:
+    """Track subreddits by name or URL; all are checked before any is stored."""
+    return _track(conn, [Target(reddit.SOURCE, reddit.normalise_subreddit(n)) for n in names], learner)
+
+
+def add_x_accounts(conn: duckdb.DuckDBPyConnection, handles: Sequence[str], *, learner: str | None = None) -> Added:
+    """Track X accounts (@handle) and lists (list:ID); all are checked before any is stored."""
+    return _track(conn, [Target(x.SOURCE, x.normalise_target(h)) for h in handles], learner)
+
+
 def _track(conn: duckdb.DuckDBPyConnection, targets: list[Target], learner: str | None,
            skipped: tuple[tuple[str, str], ...] = ()) -> Added:
     if learner is not None and queries.get_learner(conn, learner) is None:
@@ -45,5 +55,6 @@ def _track(conn: duckdb.DuckDBPyConnection, targets: list[Target], learner: str 
     now = datetime.now(UTC)
     new = queries.add_targets(conn, targets, now)
     if learner is not None:
-        queries.add_follows(conn, learner, rss.SOURCE, [t.target for t in targets], now)
+        for source in dict.fromkeys(t.source for t in targets):
+            queries.add_follows(conn, learner, source, [t.target for t in targets if t.source == source], now)
     return Added(len(targets), new, learner, skipped)

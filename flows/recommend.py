@@ -49,8 +49,11 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
     )
     communities = queries.communities(conn)
     names = {key: c.name for key, c in communities.items()}
-    # Connections and followed members from the learner's LinkedIn export count as followed already.
+    # From the learner's LinkedIn export: connections and followed members count as followed already;
+    # followed companies and hashtags are interests.
     followed = frozenset(queries.follows(conn, learner.name) | network.people_in_network(conn, learner.name))
+    interests = [entry.name.lstrip("#") for kind in ("company", "hashtag")
+                 for entry in network.network(conn, learner.name, kind)]
     by_kind = {}
     for kind in kinds:
         if kind == "community":
@@ -61,7 +64,8 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
             candidates = {k: Candidate(p.name, p.url, p.description, p.followers) for k, p in people.items()}
             same_person = identity.aliases(people)
         by_kind[kind] = rank(kind, learner.goals, goals, posts, candidates, followed=followed,
-                             community_names=names, aliases=same_person, window_days=window_days, top=top)
+                             community_names=names, aliases=same_person, interests=interests,
+                             window_days=window_days, top=top)
     return Recommendations(learner.name, as_of, window_days, by_kind)
 
 

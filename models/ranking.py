@@ -1,6 +1,7 @@
 """Ranks communities and people against a learner's goals from their recent posts, with reasons and evidence."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +73,9 @@ class RankingSettings:
     # A post this similar to a goal is counted as being about it, in the reasons.
     on_topic: float = 0.3
     evidence: int = 3
+    # Added to the score of a candidate that names something the learner follows elsewhere (a company, a
+    # hashtag): a small nudge between near-equals, never enough to lift an off-goal candidate.
+    w_interest: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ def rank(
     followed: frozenset[tuple[str, str]] = frozenset(),
     community_names: Mapping[tuple[str, str], str] | None = None,
     aliases: Mapping[tuple[str, str], tuple[str, str]] | None = None,
+    interests: Sequence[str] = (),
     window_days: int,
     top: int,
     settings: RankingSettings = RankingSettings(),
@@ -110,7 +115,8 @@ def rank(
     """Rank communities (`kind="community"`) or people (`kind="person"`) for the goals, best first.
 
     Each candidate serves the goal it fits best; the list takes goals in turn so every goal is served.
-    `aliases` maps accounts known to be one person (models.identity) to the account that stands for them.
+    `aliases` maps accounts known to be one person (models.identity) to the account that stands for them;
+    `interests` are names the learner follows elsewhere (companies, hashtags), a candidate naming one gains a little.
     """
     group_by = posts.community if kind == "community" else posts.author
     aliases = aliases or {}
@@ -122,8 +128,10 @@ def rank(
     if not stats.keys:
         return Ranking((), ())
     activity = np.log1p(stats.count) / np.log1p(stats.count.max())
+    shared = [_interests_named(candidates.get(key), interests) for key in stats.keys]
     scores = (settings.w_relevance * stats.relevance + settings.w_focus * stats.focus
-              + settings.w_activity * activity[None, :])
+              + settings.w_activity * activity[None, :]
+              + settings.w_interest * np.array([bool(found) for found in shared], dtype=float)[None, :])
     best_goal = scores.argmax(axis=0)
     names = community_names or {}
 
@@ -141,7 +149,7 @@ def rank(
             score=round(float(scores[g, j]), 4), goal=goals[g],
             reasons=_reasons(kind, goals[g], int(stats.on_topic[g, j]), int(stats.count[j]), evidence, info,
                              _communities_of(stats, j, posts, names) if kind == "person" else (), window_days,
-                             tuple(also_as.get(key, ()))),
+                             tuple(also_as.get(key, ())), shared[j]),
             evidence=evidence, posts_in_window=int(stats.count[j]), description=info.description, size=info.size,
         )
 
@@ -185,6 +193,14 @@ def _group_stats(keys_of_posts: list[tuple[str, str]], posts: WindowPosts, goal_
     return _GroupStats(keys, group, relevance, focus, on_topic, count, best_posts)
 
 
+def _interests_named(info: Candidate | None, interests: Sequence[str]) -> tuple[str, ...]:
+    """The interests a candidate's name or description names as whole words (three letters at least)."""
+    if info is None:
+        return ()
+    text = f"{info.name}\n{info.description}"
+    return tuple(t for t in interests if len(t) >= 3 and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text, re.I))
+
+
 def _take_goals_in_turn(groups: list[int], best_goal: np.ndarray, scores: np.ndarray, n_goals: int,
                         top: int) -> list[int]:
     """Round after round, each goal's next best candidate; within a round, the stronger first."""
@@ -209,7 +225,7 @@ def _communities_of(stats: _GroupStats, j: int, posts: WindowPosts,
 
 def _reasons(kind: str, goal: str, on_topic: int, count: int, evidence: tuple[Evidence, ...], info: Candidate,
              communities: tuple[str, ...], window_days: int,
-             other_accounts: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:
+             other_accounts: tuple[tuple[str, str], ...] = (), interests: tuple[str, ...] = ()) -> tuple[str, ...]:
     posts = "post" if count == 1 else "posts"
     whose = "its" if kind == "community" else "their"
     if on_topic:
@@ -224,6 +240,8 @@ def _reasons(kind: str, goal: str, on_topic: int, count: int, evidence: tuple[Ev
     if kind == "person" and communities:
         shown = ", ".join(communities[:3]) + (f" and {len(communities) - 3} more" if len(communities) > 3 else "")
         reasons.append(f"Writes in {shown}.")
+    if interests:
+        reasons.append(f"Mentions {', '.join(interests[:3])}, which you follow on LinkedIn.")
     if other_accounts:
         reasons.append("Also posts as " + ", ".join(f"{key} ({_PLATFORMS.get(source, source)})"
                                                     for source, key in other_accounts) + ".")

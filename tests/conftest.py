@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-# Loopback stand-ins for the platforms' APIs, usable by any test.
-pytest_plugins = ["tests.fakes.reddit_api"]
-
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("PLN_SHARED", ROOT.parent / "shared"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

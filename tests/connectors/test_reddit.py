@@ -12,10 +12,10 @@ import pytest
 from connectors import reddit
 from connectors.base import Fetch, SourceError
 from connectors.reddit import RedditNotConfigured, RedditSettings
-from tests.fakes.reddit_api import CLIENT_ID, CREDENTIALS, FAST, SECRET, SITE, FakeReddit, Recorded, utc
-
-# The loopback Reddit's fixtures (recorded, praw_home, fake, client, no_prawcore_sleep) come from
-# tests/fakes/reddit_api.py, a plugin named in tests/conftest.py.
+from tests.fakes.reddit_api import (  # noqa: F401 - fixtures: recorded, praw_home, fake, client, no_prawcore_sleep
+    CLIENT_ID, CREDENTIALS, FAST, SECRET, SITE, FakeReddit, Recorded, client, fake, no_prawcore_sleep, praw_home,
+    recorded, utc,
+)
 
 
 def test_fetch_maps_about_data_posts_and_people(fake: FakeReddit, client: praw.Reddit) -> None:

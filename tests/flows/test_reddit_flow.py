@@ -12,7 +12,7 @@ from flows.report import LogReporter
 from flows.settings import Settings
 from flows.sources import reddit_source
 from flows.tracking import add_subreddits
-from tests.fakes.reddit_api import CREDENTIALS, SITE, FakeReddit, utc
+from tests.fakes.reddit_api import CREDENTIALS, SITE, FakeReddit, fake, praw_home, recorded, utc  # noqa: F401
 from warehouse import db, queries
 from warehouse.queries import Learner
 

@@ -118,3 +118,16 @@ def test_one_person_on_two_platforms_is_recommended_once(embedder: Embedder, pos
     assert ("x", "@jane") not in keys and keys[0] == ("rss", "Jane Doe")
     assert together.items[0].posts_in_window == 4
     assert "Also posts as @jane (X)." in together.items[0].reasons
+
+
+def test_a_candidate_naming_what_the_learner_follows_gains_a_reason_and_a_nudge(embedder: Embedder,
+                                                                                 posts: WindowPosts) -> None:
+    goal = embedder.encode(list(GOALS[:1]))
+    named = {**groups(), ("rss", "sci.space"): Candidate("sci.space", description="News from NASA and ESA")}
+    plain = rank("community", GOALS[:1], goal, posts, named, window_days=30, top=4)
+    nudged = rank("community", GOALS[:1], goal, posts, named, interests=["NASA", "ai"], window_days=30, top=4)
+    space = next(i for i in nudged.items if i.key == "sci.space")
+    before = next(i for i in plain.items if i.key == "sci.space")
+    assert space.score == pytest.approx(before.score + 0.02, abs=1e-3)
+    assert "Mentions NASA, which you follow on LinkedIn." in space.reasons
+    assert all("follow on LinkedIn" not in r for i in nudged.items if i.key != "sci.space" for r in i.reasons)

@@ -121,12 +121,12 @@ def _read_http(location: str, validators: Mapping[str, str],
     except requests.Timeout:
         raise SourceError(location, f"timed out (no answer within {TIMEOUT[1]:.0f}s)", transient=True) from None
     except requests.ConnectionError as exc:
-        raise SourceError(location, f"cannot connect: {_root_cause(exc)}", transient=True) from None
+        raise SourceError(location, f"cannot connect: {root_cause(exc)}", transient=True) from None
     except requests.RequestException as exc:
-        raise SourceError(location, f"request failed: {_root_cause(exc)}") from None
+        raise SourceError(location, f"request failed: {root_cause(exc)}") from None
 
 
-def _root_cause(exc: requests.RequestException) -> str:
+def root_cause(exc: requests.RequestException) -> str:
     """The useful end of requests' nested message: '[Errno 111] Connection refused', 'Name or service not known'."""
     text = str(exc)
     errno = re.findall(r"\[Errno -?\d+\] [^'\")]+", text)

@@ -424,7 +424,7 @@ def _call(target: str, method: Callable[..., Any], *args: Any, **params: Any) ->
     except requests.Timeout:
         error = SourceError(target, f"X API timed out (no answer within {fetching.TIMEOUT[1]:g}s)", transient=True)
     except requests.RequestException as exc:
-        error = SourceError(target, f"X API unreachable: {fetching._root_cause(exc)}", transient=True)
+        error = SourceError(target, f"X API unreachable: {fetching.root_cause(exc)}", transient=True)
     raise error
 
 

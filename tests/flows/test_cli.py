@@ -65,6 +65,22 @@ def test_a_changed_entry_is_updated_and_re_embedded(run, sample: Path) -> None:
     assert (changed["new"], changed["updated"], changed["embedded"]) == (0, 1, 1)
 
 
+def test_a_feed_with_one_new_entry_embeds_one_post(run, sample: Path) -> None:
+    collect(run)
+    feed = sample / "feeds" / "spanish-grammar-corner.rss"
+    text = feed.read_text(encoding="utf-8")
+    entry = ("<item><title>Indirect object pronouns: le, les and se</title>"
+             "<link>https://spanish-grammar-corner.example.org/2026/11/le-les-se/</link>"
+             "<guid>https://spanish-grammar-corner.example.org/2026/11/le-les-se/</guid>"
+             "<pubDate>Mon, 16 Nov 2026 08:00:00 GMT</pubDate>"
+             "<description>Le becomes se before lo and la: se lo di, never le lo di.</description></item>")
+    feed.write_text(text.replace("<item>", entry + "<item>", 1), encoding="utf-8")
+
+    grown = collect(run)
+    assert (grown["new"], grown["updated"], grown["embedded"]) == (1, 0, 1)
+    assert grown["not_modified"] == grown["targets"] - 1
+
+
 def test_collect_without_embedding_leaves_them_for_pln_embed(run, sample: Path) -> None:
     stored = run("collect", "--no-embed", "--format", "json")
     assert json.loads(stored.out)["embedded"] is None

@@ -4,13 +4,18 @@ Builds Atom feeds from the Reddit archive with ../shared/tools/corpus_to_feeds.p
 product's own path (`pln feeds import-opml`, `pln collect`, `pln learner add`, `pln recommend --format json`)
 and prints nDCG@5, MRR and recall@5 over the goals. BM25 ranks the same stored posts, grouped by community.
 
-    python bench/eval_recommend.py [--max-per 200] [--keep DIR]
+    python bench/eval_recommend.py [--max-per 200] [--keep DIR] [--runtime onnx-int8|onnx|torch|both]
+
+`--runtime` picks the embedder the CLI uses (through $PLN_EMBED_RUNTIME; a RUNTIME/tN form also sets the token
+limit through $PLN_EMBED_MAX_TOKENS); default: pln's default. `both` runs stock fp32 ("torch") and pln's
+default on the same feeds and prints the nDCG@5 delta. Each run starts from an empty warehouse.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from datetime import timedelta
@@ -22,6 +27,7 @@ from typer.testing import CliRunner
 
 from corpus import SHARED, corpus_feeds
 from flows.cli import app, parse_as_of
+from models.embedding import DEFAULT_RUNTIME, Embedder
 from warehouse import db, queries
 
 AS_OF = "2026-11-16"
@@ -81,16 +87,35 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--max-per", type=int, default=200, help="posts per subreddit (corpus_to_feeds default: 200)")
     ap.add_argument("--keep", type=Path, help="build into this folder and keep it")
+    ap.add_argument("--runtime", default=DEFAULT_RUNTIME,
+                    help=f"embedding runtime for the CLI: onnx-int8|onnx|torch, optionally /tN for the token limit, "
+                         f"or several comma-separated (the first is the base of the deltas), or 'both' (torch and the default) "
+                         f"[default: {DEFAULT_RUNTIME}]")
     a = ap.parse_args()
+    runtimes = ["torch", DEFAULT_RUNTIME] if a.runtime == "both" else a.runtime.split(",")
     if not (SHARED / "eval").exists():
         raise SystemExit(f"{SHARED / 'eval'}: not found (the evaluation needs ../shared next to the clone)")
     subreddits = (SHARED / "eval" / "reddit-dev-subreddits.txt").read_text().split()
     with corpus_feeds("reddit-top", as_of=AS_OF, max_per=a.max_per, only=subreddits, keep=a.keep) as work:
-        evaluate(work, subreddits, a.max_per)
+        results = {}
+        for spec in runtimes:
+            runtime, _, limit = spec.partition("/")
+            os.environ["PLN_EMBED_RUNTIME"] = runtime
+            os.environ.pop("PLN_EMBED_MAX_TOKENS", None)
+            if limit:
+                os.environ["PLN_EMBED_MAX_TOKENS"] = limit.lstrip("t")
+            name = Embedder().name
+            print(f"\n=== runtime {spec}: embeddings filed as {name}")
+            results[name] = evaluate(work, subreddits, a.max_per)
+    if len(results) > 1:
+        (base_name, base), *others = results.items()
+        for name, scores in others:
+            print(f"\nnDCG@5: {base_name} {base['nDCG@5']:.4f}, {name} {scores['nDCG@5']:.4f}, "
+                  f"delta {scores['nDCG@5'] - base['nDCG@5']:+.4f}")
     return 0
 
 
-def evaluate(work: Path, subreddits: list[str], max_per: int) -> None:
+def evaluate(work: Path, subreddits: list[str], max_per: int) -> dict[str, float]:
     """Import the feeds in `work`, collect them, and score pln and BM25 on every goal of the benchmark."""
     goals_file = SHARED / "eval" / "reddit-dev-goals.jsonl"
     db_path = work / "dev.duckdb"
@@ -123,6 +148,7 @@ def evaluate(work: Path, subreddits: list[str], max_per: int) -> None:
     misses = [(c["goal"], r[:3]) for c, r in zip(cases, rankings) if reciprocal_rank(r, c["relevant"], 5) == 0]
     for goal, top3 in misses:
         print(f"  miss: {goal[:70]!r} -> {top3}")
+    return pln_scores
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def embed_flow(db_path: str | None = None, model: str | None = None, reporter: R
 
     With a Dask scheduler address (`dask_address`, else `PLN_DASK_ADDRESS`) the encoding runs on that cluster's
     workers in chunks of `chunk_size` posts; without one it runs here, `chunk_size` posts per committed batch.
-    `runtime` picks the embedding runtime (see models/embedding.py; default `PLN_EMBED_RUNTIME`, else onnx-int8).
+    `runtime` picks the embedding runtime (see models/embedding.py; default `PLN_EMBED_RUNTIME`, else stock torch).
     Returns how many posts were embedded; the run fails (after storing the rest) if a chunk could not be.
     """
     reporter = reporter or LogReporter(get_run_logger())

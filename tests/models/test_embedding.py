@@ -1,4 +1,4 @@
-"""The embedder's runtimes on real Reddit posts: the int8 ONNX default against stock fp32, its cache, its names.
+"""The embedder's runtimes on real Reddit posts: int8 ONNX against stock fp32, its cache, its names.
 
 The ONNX model is built once per test session into a throwaway cache (~10-20 s on 2 cores, most of it
 importing torch and exporting); every test after that reuses it.
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from models import onnx_export
-from models.embedding import PACKAGED_MODEL, Embedder, ModelError, post_text
+from models.embedding import DEFAULT_RUNTIME, PACKAGED_MODEL, Embedder, ModelError, post_text
 from tests.conftest import ROOT, shared_path
 
 SUBREDDITS = ("programming", "AskHistorians", "Cooking", "personalfinance", "Fitness", "science")
@@ -58,15 +58,18 @@ def default(cache: Path) -> Embedder:
     return Embedder(runtime="onnx-int8")
 
 
-def test_the_default_is_int8_onnx_at_128_tokens_under_its_own_name(cache: Path, monkeypatch) -> None:
+def test_int8_onnx_reads_160_tokens_and_is_filed_under_its_own_name(monkeypatch) -> None:
     monkeypatch.delenv("PLN_EMBED_RUNTIME", raising=False)
     monkeypatch.delenv("PLN_EMBED_MAX_TOKENS", raising=False)
+    assert Embedder().runtime == DEFAULT_RUNTIME
     embedder = Embedder(runtime="onnx-int8")
-    assert (embedder.runtime, embedder.max_tokens) == ("onnx-int8", 128)
-    assert embedder.name == "all-MiniLM-L6-v2/onnx-int8/t128"
+    assert embedder.max_tokens == 160
+    assert embedder.name == "all-MiniLM-L6-v2/onnx-int8/t160"
+    monkeypatch.setenv("PLN_EMBED_MAX_TOKENS", "128")
+    assert Embedder(runtime="onnx-int8").name == "all-MiniLM-L6-v2/onnx-int8/t128"
 
 
-def test_the_default_stays_close_to_stock_fp32_on_the_same_input(default: Embedder, posts: list[str]) -> None:
+def test_int8_onnx_stays_close_to_stock_fp32_on_the_same_input(default: Embedder, posts: list[str]) -> None:
     vectors = default.encode(posts)
     # Same input text: stock sentence-transformers fp32, truncated at the default's token limit.
     reference = Embedder(runtime="torch", max_tokens=default.max_tokens).encode(posts)
@@ -140,7 +143,7 @@ def test_torch_keeps_the_stock_name_and_still_works(posts: list[str]) -> None:
 def test_the_runtime_comes_from_the_environment_and_unknown_ones_are_refused(monkeypatch) -> None:
     monkeypatch.setenv("PLN_EMBED_RUNTIME", "torch")
     assert Embedder().name == PACKAGED_MODEL
-    assert Embedder(runtime="onnx").name == "all-MiniLM-L6-v2/onnx/t128"
+    assert Embedder(runtime="onnx").name == "all-MiniLM-L6-v2/onnx/t160"
     monkeypatch.setenv("PLN_EMBED_RUNTIME", "tensorflow")
     with pytest.raises(ModelError, match="tensorflow"):
         Embedder()

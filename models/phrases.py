@@ -1,9 +1,8 @@
 """Turns a learning goal, as a learner writes it, into the few short phrases a platform's search understands."""
 from __future__ import annotations
 
+import functools
 import re
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # How goals start ("get good at", "learn how to"): words about wanting to learn, not about the subject.
 _INTENT = re.compile(
@@ -18,6 +17,14 @@ _PURPOSE = re.compile(r"\s+(?:well\s+enough|so\s+(?:that|i)|in\s+order|because|w
 _CLAUSES = re.compile(r",|;|\band\b|\bor\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w+#.-]+", re.UNICODE)
 MAX_WORDS = 4
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    # Importing scikit-learn takes ~1 s; every `pln` command would pay it for a word list only discovery uses.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS
 
 
 def key_phrases(goal: str, limit: int = 3) -> list[str]:
@@ -35,5 +42,5 @@ def key_phrases(goal: str, limit: int = 3) -> list[str]:
 def _phrase(text: str) -> str:
     subject = _PURPOSE.sub("", _INTENT.sub("", text.strip().strip(".!?")))
     words = [w.strip(".-") for w in _WORD.findall(subject)]
-    kept = [w for w in words if w and w.lower() not in ENGLISH_STOP_WORDS]
+    kept = [w for w in words if w and w.lower() not in _stop_words()]
     return " ".join(kept[:MAX_WORDS])

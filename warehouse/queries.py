@@ -285,12 +285,18 @@ def count_pending_embeddings(conn: duckdb.DuckDBPyConnection, model: str) -> int
     return _one(conn, f"SELECT count(*) {_PENDING}", [model])[0]
 
 
-def pending_embeddings(conn: duckdb.DuckDBPyConnection, model: str, limit: int) -> pa.Table:
-    """Up to `limit` posts awaiting an embedding by `model`: source, source_id, content_hash, title, text."""
+def pending_embeddings(conn: duckdb.DuckDBPyConnection, model: str, limit: int,
+                       after: tuple[str, str] | None = None) -> pa.Table:
+    """Up to `limit` posts awaiting an embedding by `model`: source, source_id, content_hash, title, text.
+
+    In (source, source_id) order, starting after the key `after` when given: a caller walking a large
+    backlog batch by batch passes the last key it read, so each batch costs one index-ordered read.
+    """
+    source, source_id = after or ("", "")
     return conn.sql(
         f"SELECT p.source, p.source_id, p.content_hash, p.title, p.text {_PENDING} "
-        "ORDER BY p.source, p.source_id LIMIT ?",
-        params=[model, limit],
+        "AND (p.source > ? OR (p.source = ? AND p.source_id > ?)) ORDER BY p.source, p.source_id LIMIT ?",
+        params=[model, source, source, source_id, limit],
     ).to_arrow_table()
 
 

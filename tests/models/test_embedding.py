@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from models import onnx_export
-from models.embedding import DEFAULT_RUNTIME, PACKAGED_MODEL, Embedder, ModelError, post_text
+from models.embedding import DEFAULT_RUNTIME, PACKAGED_MODEL, Embedder, ModelError, post_text, readable
 from tests.conftest import ROOT, shared_path
 
 SUBREDDITS = ("programming", "AskHistorians", "Cooking", "personalfinance", "Fitness", "science")
@@ -58,21 +58,33 @@ def default(cache: Path) -> Embedder:
     return Embedder(runtime="onnx-int8")
 
 
-def test_int8_onnx_reads_160_tokens_and_is_filed_under_its_own_name(monkeypatch) -> None:
-    monkeypatch.delenv("PLN_EMBED_RUNTIME", raising=False)
-    monkeypatch.delenv("PLN_EMBED_MAX_TOKENS", raising=False)
-    assert Embedder().runtime == DEFAULT_RUNTIME
-    embedder = Embedder(runtime="onnx-int8")
-    assert embedder.max_tokens == 160
-    assert embedder.name == "all-MiniLM-L6-v2/onnx-int8/t160"
+def test_the_default_is_int8_onnx_on_64_readable_tokens_filed_under_its_own_name(monkeypatch) -> None:
+    for variable in ("PLN_EMBED_RUNTIME", "PLN_EMBED_MAX_TOKENS", "PLN_EMBED_TEXT"):
+        monkeypatch.delenv(variable, raising=False)
+    embedder = Embedder()
+    assert (embedder.runtime, embedder.max_tokens, embedder.text) == ("onnx-int8", 64, "readable") == \
+        (DEFAULT_RUNTIME, 64, "readable")
+    assert embedder.name == "all-MiniLM-L6-v2/onnx-int8/t64/readable"
     monkeypatch.setenv("PLN_EMBED_MAX_TOKENS", "128")
-    assert Embedder(runtime="onnx-int8").name == "all-MiniLM-L6-v2/onnx-int8/t128"
+    monkeypatch.setenv("PLN_EMBED_TEXT", "raw")
+    assert Embedder().name == "all-MiniLM-L6-v2/onnx-int8/t128"
+    monkeypatch.setenv("PLN_EMBED_TEXT", "html")
+    with pytest.raises(ModelError, match="html"):
+        Embedder()
+
+
+def test_readable_text_keeps_the_words_and_the_sites_and_drops_link_and_markup_noise() -> None:
+    post = ("The [NYT article](http://www.nytimes.com/2012/09/09/technology/valve.html?_r=1) was **great**\n"
+            "> quoted line\n---\nsee https://github.com/foo/bar?tab=readme   and  more\u200b\n\n")
+    assert readable(post) == "The NYT article (nytimes.com) was great\nquoted line\nsee github.com and more"
+    assert readable("plain words stay as they are") == "plain words stay as they are"
+    assert readable("") == ""
 
 
 def test_int8_onnx_stays_close_to_stock_fp32_on_the_same_input(default: Embedder, posts: list[str]) -> None:
     vectors = default.encode(posts)
-    # Same input text: stock sentence-transformers fp32, truncated at the default's token limit.
-    reference = Embedder(runtime="torch", max_tokens=default.max_tokens).encode(posts)
+    # Same input text: stock sentence-transformers fp32 on the default's text, truncated at its token limit.
+    reference = Embedder(runtime="torch", max_tokens=default.max_tokens, text=default.text).encode(posts)
     cosines = (vectors * reference).sum(1)
     print(f"\n{len(posts)} real posts, {default.name} vs fp32 torch: cosine mean {cosines.mean():.4f}, "
           f"min {cosines.min():.4f}")
@@ -143,7 +155,7 @@ def test_torch_keeps_the_stock_name_and_still_works(posts: list[str]) -> None:
 def test_the_runtime_comes_from_the_environment_and_unknown_ones_are_refused(monkeypatch) -> None:
     monkeypatch.setenv("PLN_EMBED_RUNTIME", "torch")
     assert Embedder().name == PACKAGED_MODEL
-    assert Embedder(runtime="onnx").name == "all-MiniLM-L6-v2/onnx/t160"
+    assert Embedder(runtime="onnx").name == "all-MiniLM-L6-v2/onnx/t64/readable"
     monkeypatch.setenv("PLN_EMBED_RUNTIME", "tensorflow")
     with pytest.raises(ModelError, match="tensorflow"):
         Embedder()

@@ -66,6 +66,16 @@ def test_a_changed_entry_is_updated_and_needs_a_new_embedding(conn) -> None:
     assert queries.count_pending_embeddings(conn, "other-model") == 2
 
 
+def test_a_backlog_is_read_batch_by_batch_after_the_last_key(conn) -> None:
+    queries.store_fetch(conn, "rss", fetch(*(post(i) for i in range(1, 8))), NOW)
+    seen, last = [], None
+    while (batch := queries.pending_embeddings(conn, "m", 3, after=last)).num_rows:
+        ids = batch.column("source_id").to_pylist()
+        seen += ids
+        last = (batch.column("source")[-1].as_py(), ids[-1])
+    assert seen == sorted(seen) and len(set(seen)) == 7  # every post once, in key order, though none was stored
+
+
 def test_cursor_and_posts_are_saved_together_or_not_at_all(conn, monkeypatch: pytest.MonkeyPatch) -> None:
     queries.store_fetch(conn, "rss", fetch(post(1)), NOW)
 

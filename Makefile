@@ -23,5 +23,6 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/eval_recommend.py
+	$(VENV)/bin/python bench/eval_people.py
 	$(VENV)/bin/python bench/speed.py
 	$(VENV)/bin/python bench/parse_speed.py

@@ -1,8 +1,10 @@
-"""Development evaluation: pln's community recommendations against graded judgements, beside a BM25 baseline.
+"""Development evaluation: pln's community recommendations against graded judgements, beside three baselines.
 
 Builds Atom feeds from the Reddit archive with ../shared/tools/corpus_to_feeds.py, then goes through the
 product's own path (`pln feeds import-opml`, `pln collect`, `pln learner add`, `pln recommend --format json`)
-and prints nDCG@5, MRR and recall@5 over the goals. BM25 ranks the same stored posts, grouped by community.
+and prints nDCG@5, MRR and recall@5 over the goals for pln and, on the same stored posts in the same window,
+for BM25 and TF-IDF cosine (each community's posts as one document) and the embedding centroid (the mean of a
+community's stored post embeddings, by cosine to the goal's stored embedding), then pln's ratio to the best.
 
     python bench/eval_recommend.py [--max-per 200] [--keep DIR] [--runtime onnx-int8|onnx|torch|both]
 
@@ -14,19 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-import bm25s
 import numpy as np
-from typer.testing import CliRunner
 
 from corpus import SHARED, corpus_feeds, embedder_env
-from flows.cli import app, parse_as_of
+from evaluation import bm25_scores, metrics, ndcg_at, pln, print_table, ranked_by, reciprocal_rank, tfidf_scores
+from flows.cli import parse_as_of
 from models.embedding import DEFAULT_RUNTIME, Embedder
 from warehouse import db, queries
 
@@ -34,38 +34,8 @@ AS_OF = "2026-11-16"
 WINDOW_DAYS = 30
 
 
-def pln(db_path: Path, *args: str) -> str:
-    """Run one `pln` command in this process (same code path as the console script) and return stdout."""
-    result = CliRunner().invoke(app, ["--db", str(db_path), *args], catch_exceptions=False)
-    if result.exit_code != 0:
-        raise SystemExit(f"pln {' '.join(args)} failed ({result.exit_code}): {result.output}")
-    return result.stdout
-
-
-def ndcg_at(ranked: list[str], grades: dict[str, int], k: int) -> float:
-    gains = [(2 ** grades.get(name, 0) - 1) / math.log2(i + 2) for i, name in enumerate(ranked[:k])]
-    ideal = [(2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(sorted(grades.values(), reverse=True)[:k])]
-    return sum(gains) / sum(ideal)
-
-
-def reciprocal_rank(ranked: list[str], grades: dict[str, int], k: int) -> float:
-    return next((1 / (i + 1) for i, name in enumerate(ranked[:k]) if grades.get(name, 0) > 0), 0.0)
-
-
-def recall_at(ranked: list[str], grades: dict[str, int], k: int) -> float:
-    return len(set(ranked[:k]) & {n for n, g in grades.items() if g > 0}) / sum(1 for g in grades.values() if g > 0)
-
-
-def metrics(rankings: list[list[str]], judgements: list[dict[str, int]]) -> dict[str, float]:
-    return {
-        "nDCG@5": float(np.mean([ndcg_at(r, j, 5) for r, j in zip(rankings, judgements)])),
-        "MRR": float(np.mean([reciprocal_rank(r, j, len(r)) for r, j in zip(rankings, judgements)])),
-        "recall@5": float(np.mean([recall_at(r, j, 5) for r, j in zip(rankings, judgements)])),
-    }
-
-
-def bm25_rankings(db_path: Path, goals: list[str]) -> list[list[str]]:
-    """Each community's window posts as one document; the goal as the query."""
+def community_documents(db_path: Path) -> tuple[list[str], list[str]]:
+    """Each community's window posts as one document, with the community's name as pln prints it."""
     end = parse_as_of(AS_OF)
     with db.connect(db_path) as conn:
         table = queries.window_texts(conn, end - timedelta(days=WINDOW_DAYS), end)
@@ -74,13 +44,30 @@ def bm25_rankings(db_path: Path, goals: list[str]) -> list[list[str]]:
     for source, community, title, text in zip(*(table.column(c).to_pylist()
                                                 for c in ("source", "community", "title", "text"))):
         docs.setdefault((source, community), []).append(f"{title}\n{text}")
-    keys = list(docs)
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(["\n".join(docs[k]) for k in keys], stopwords="en", show_progress=False),
-                    show_progress=False)
-    results, _ = retriever.retrieve(bm25s.tokenize(goals, stopwords="en", show_progress=False),
-                                    k=len(keys), show_progress=False)
-    return [[names.get(keys[i], keys[i][1]) for i in row] for row in results]
+    return [names.get(key, key[1]) for key in docs], ["\n".join(posts) for posts in docs.values()]
+
+
+def centroid_rankings(db_path: Path, learners: list[str], model: str) -> list[list[str]]:
+    """Each community's mean stored post embedding in the window, by cosine to the goal's stored embedding.
+
+    The goal vectors are the ones `pln learner add` stored with the same Embedder, so pln and this baseline
+    start from the very same query vector and differ only in how they score communities.
+    """
+    end = parse_as_of(AS_OF)
+    with db.connect(db_path) as conn:
+        table = queries.window_posts(conn, model, end - timedelta(days=WINDOW_DAYS), end)
+        names = {key: c.name for key, c in queries.communities(conn).items()}
+        goals = np.vstack([vector for name in learners
+                           for vector in queries.goal_vectors(conn, name, model).values()])
+    vectors = queries.vectors_of(table)
+    groups = list(zip(table.column("source").to_pylist(), table.column("community").to_pylist()))
+    keys = list(dict.fromkeys(groups))
+    index = {key: n for n, key in enumerate(keys)}
+    member = np.array([index[key] for key in groups])
+    sums = np.zeros((len(keys), vectors.shape[1]))
+    np.add.at(sums, member, vectors)
+    centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+    return ranked_by(goals @ centroids.T, [names.get(key, key[1]) for key in keys])
 
 
 def main() -> int:
@@ -114,7 +101,7 @@ def main() -> int:
 
 
 def evaluate(work: Path, subreddits: list[str], max_per: int, per_goal: bool = False) -> dict[str, float]:
-    """Import the feeds in `work`, collect them, and score pln and BM25 on every goal of the benchmark."""
+    """Import the feeds in `work`, collect them, and score pln and the baselines on every goal of the benchmark."""
     goals_file = SHARED / "eval" / "reddit-dev-goals.jsonl"
     db_path = work / "dev.duckdb"
     db_path.unlink(missing_ok=True)
@@ -127,22 +114,26 @@ def evaluate(work: Path, subreddits: list[str], max_per: int, per_goal: bool = F
 
     cases = [json.loads(line) for line in goals_file.read_text().splitlines() if line.strip()]
     rankings = []
-    for n, case in enumerate(cases):
-        name = f"goal-{n:02d}"
+    learners = [f"goal-{n:02d}" for n in range(len(cases))]
+    for name, case in zip(learners, cases):
         pln(db_path, "learner", "add", name, "--email", f"{name}@example.org", "--goal", case["goal"])
         items = json.loads(pln(db_path, "recommend", name, "--kind", "communities", "--top", str(len(subreddits)),
                                "--window-days", str(WINDOW_DAYS), "--as-of", AS_OF, "--format", "json"))
         rankings.append([item["name"] for item in items])
     judgements = [case["relevant"] for case in cases]
-    pln_scores = metrics(rankings, judgements)
-    bm25_scores = metrics(bm25_rankings(db_path, [c["goal"] for c in cases]), judgements)
+    goals = [case["goal"] for case in cases]
+    names, documents = community_documents(db_path)
+    table = {
+        "pln": metrics(rankings, judgements, 5),
+        "BM25": metrics(ranked_by(bm25_scores(documents, goals), names), judgements, 5),
+        "TF-IDF": metrics(ranked_by(tfidf_scores(documents, goals), names), judgements, 5),
+        "centroid": metrics(centroid_rankings(db_path, learners, Embedder().name), judgements, 5),
+    }
 
-    print(f"\n{len(cases)} goals, {len(subreddits)} candidate communities, as of {AS_OF}, "
-          f"window {WINDOW_DAYS} days, up to {max_per} posts each")
-    print(f"{'':8}" + "".join(f"{m:>10}" for m in pln_scores))
-    print(f"{'pln':8}" + "".join(f"{v:>10.4f}" for v in pln_scores.values()))
-    print(f"{'BM25':8}" + "".join(f"{v:>10.4f}" for v in bm25_scores.values()))
-    print(f"{'pln/BM25':8}" + "".join(f"{pln_scores[m] / bm25_scores[m]:>10.3f}" for m in pln_scores))
+    print(f"\n{len(cases)} goals, {len(subreddits)} candidate communities ({len(names)} with posts in the window), "
+          f"as of {AS_OF}, window {WINDOW_DAYS} days, up to {max_per} posts each; "
+          f"measured {time.strftime('%Y-%m-%d %H:%M')}")
+    print_table(table)
     misses = [(c["goal"], r[:3]) for c, r in zip(cases, rankings) if reciprocal_rank(r, c["relevant"], 5) == 0]
     for goal, top3 in misses:
         print(f"  miss: {goal[:70]!r} -> {top3}")
@@ -150,7 +141,7 @@ def evaluate(work: Path, subreddits: list[str], max_per: int, per_goal: bool = F
         for case, ranked in zip(cases, rankings):
             if (score := ndcg_at(ranked, case["relevant"], 5)) < 1:
                 print(f"  nDCG@5 {score:.3f} {case['goal'][:60]!r}: {ranked[:5]}")
-    return pln_scores
+    return table["pln"]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import sys  # noqa: E402
-from datetime import UTC, datetime, time, timedelta  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from enum import Enum  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated  # noqa: E402
@@ -29,7 +29,10 @@ from flows.linkedin import forget  # noqa: E402
 from flows.recommend import recommend as recommend_for  # noqa: E402
 from flows.recommend import to_json  # noqa: E402
 from flows.cli_platforms import discover, linkedin_app, reddit_app, x_app  # noqa: E402
-from flows.cli_common import Format, FormatOption, connect, err, out, print_json, report_added  # noqa: E402
+from flows.cli_cards import card_hint, community_app, person_app  # noqa: E402
+from flows.cli_trends import trends as trends_command  # noqa: E402
+from flows.cli_feedback import feedback  # noqa: E402
+from flows.cli_common import Format, FormatOption, connect, err, out, parse_as_of, print_json, report_added  # noqa: E402
 from flows.report import RichReporter  # noqa: E402
 from models.embedding import Embedder, ModelError  # noqa: E402
 from warehouse import db, queries  # noqa: E402
@@ -44,7 +47,11 @@ app.add_typer(learner_app, name="learner")
 app.add_typer(reddit_app, name="reddit")
 app.add_typer(x_app, name="x")
 app.add_typer(linkedin_app, name="linkedin")
+app.add_typer(community_app, name="community")
+app.add_typer(person_app, name="person")
 app.command("discover")(discover)
+app.command("trends")(trends_command)
+app.command("feedback")(feedback)
 
 class Kind(str, Enum):
     communities = "communities"
@@ -136,11 +143,17 @@ def embed(ctx: typer.Context,
 @learner_app.command("add")
 def learner_add(ctx: typer.Context, name: str,
                 email: Annotated[str, typer.Option(help="where the weekly digest goes")],
-                goal: Annotated[list[str], typer.Option(help="what they want to learn, in their words (repeatable)")]) -> None:
-    """Add a learner (or replace an existing learner's email and goals)."""
+                goal: Annotated[list[str], typer.Option(help="what they want to learn, in their words (repeatable); "
+                                                             "end it with @WEIGHT to give it more or less room than "
+                                                             "the others (1 when none), e.g. \"Spanish grammar@0.5\"")],
+                not_interested: Annotated[list[str] | None, typer.Option(
+                    "--not-interested", help="a topic to keep out of their recommendations (repeatable)")] = None,
+                ) -> None:
+    """Add a learner (or replace an existing learner's email, goals and topics they are not interested in)."""
     with connect(ctx) as conn:
-        created = add_learner(conn, name, email, goal, Embedder())
-    out.print(f"{'Added' if created else 'Updated'} learner {name} with {len(goal)} goals.")
+        created = add_learner(conn, name, email, goal, Embedder(), not_interested or ())
+    excluded = f", not interested in {len(not_interested)}" if not_interested else ""
+    out.print(f"{'Added' if created else 'Updated'} learner {name} with {len(goal)} goals{excluded}.")
 
 
 @learner_app.command("list")
@@ -149,11 +162,13 @@ def learner_list(ctx: typer.Context, format: FormatOption = Format.table) -> Non
     with connect(ctx) as conn:
         learners = queries.list_learners(conn)
     if format is Format.json:
-        print_json([{"name": lr.name, "email": lr.email, "goals": list(lr.goals)} for lr in learners])
+        print_json([{"name": lr.name, "email": lr.email, "goals": list(lr.goals), "weights": list(lr.goal_weights()),
+                     "not_interested": list(lr.exclusions)} for lr in learners])
         return
-    table = Table("Learner", "Email", "Goals")
+    table = Table("Learner", "Email", "Goals", "Not interested in")
     for lr in learners:
-        table.add_row(lr.name, lr.email, "\n".join(lr.goals))
+        goals = [g if w == 1 else f"{g} (weight {w:g})" for g, w in zip(lr.goals, lr.goal_weights())]
+        table.add_row(lr.name, lr.email, "\n".join(goals), "\n".join(lr.exclusions))
     out.print(table)
 
 
@@ -187,20 +202,6 @@ def learner_forget(ctx: typer.Context, name: str) -> None:
         deleted = forget(conn, name)
     out.print(f"Forgot what was imported for {name}: {deleted['posts']} posts, {deleted['network']} network "
               f"entries, {deleted['learner_facts']} skills, courses and positions.")
-
-
-def parse_as_of(value: str | None) -> datetime | None:
-    """A date means the end of that day (UTC); a date-time is taken as given, UTC if it names no zone."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = datetime.fromisoformat(value).date()
-            return datetime.combine(day + timedelta(days=1), time(), UTC)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value!r}: not a date (YYYY-MM-DD) or ISO date-time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command()
@@ -238,6 +239,8 @@ def print_recommendations(learner: str, items: list[dict], already_following: li
             table.add_row(str(item["rank"]), f"{item['name']}\n[dim]{item['url']}[/dim]", item["goal"],
                           f"{item['score']:.2f}", "\n".join(item["reasons"]))
         out.print(table)
+        for item in rows:
+            out.print(card_hint(item, learner))
     if not items:
         out.print(f"Nothing to recommend to {learner} yet: collect some posts first (`pln collect`).")
     if already_following:
@@ -258,5 +261,5 @@ def main() -> None:
     try:
         app(prog_name="pln")
     except (UsageError, SourceError, WarehouseError, ModelError) as exc:
-        err.print(f"pln: error: {exc}", markup=False, highlight=False)
+        err.print(f"pln: error: {exc}", markup=False, highlight=False, emoji=False)
         sys.exit(1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, time, timedelta
 from enum import Enum
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import duckdb
 import typer
 from rich.console import Console
 
+from flows.errors import UsageError
 from flows.tracking import Added
 from warehouse import db
 
@@ -42,3 +44,17 @@ def report_added(what: str, noun: str, added: Added) -> None:
     out.print(f"{what}: {added.given} {noun}, {added.new} new{followed}.")
     for item, reason in added.skipped:
         err.print(f"skipped {item}: {reason}", markup=False, highlight=False)
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """A date means the end of that day (UTC); a date-time is taken as given, UTC if it names no zone."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = datetime.fromisoformat(value).date()
+            return datetime.combine(day + timedelta(days=1), time(), UTC)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r}: not a date (YYYY-MM-DD) or ISO date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

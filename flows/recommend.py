@@ -9,11 +9,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from connectors import linkedin
-from flows.learners import goal_vectors, require_learner
+from flows.learners import exclusion_vectors, goal_vectors, require_learner
 from models import identity
 from models.embedding import Embedder
-from models.ranking import Candidate, Ranking, Recommendation, WindowPosts, rank
-from warehouse import db, network, queries
+from models.ranking import ENGAGEMENT_METRIC, Candidate, Preferences, Ranking, Recommendation, WindowPosts, rank
+from warehouse import db, feedback, network, queries
 
 KINDS = ("community", "person")
 
@@ -40,12 +40,13 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
     goals = goal_vectors(conn, learner, embedder)
     # Learners' own LinkedIn posts say what they write about; they are nobody's community to join.
     table = queries.window_posts(conn, embedder.name, as_of - timedelta(days=window_days), as_of,
-                                 exclude_sources=(linkedin.SOURCE,))
+                                 exclude_sources=(linkedin.SOURCE,), engagement=ENGAGEMENT_METRIC)
     posts = WindowPosts(
         source=table.column("source").to_pylist(), community=table.column("community").to_pylist(),
         author=table.column("author").to_pylist(), title=table.column("title").to_pylist(),
         url=table.column("url").to_pylist(), published_at=table.column("published_at").to_pylist(),
         vectors=queries.vectors_of(table),
+        engagement=table.column("engagement").to_numpy(zero_copy_only=False).astype(float),
     )
     communities = queries.communities(conn)
     names = {key: c.name for key, c in communities.items()}
@@ -54,6 +55,7 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
     followed = frozenset(queries.follows(conn, learner.name) | network.people_in_network(conn, learner.name))
     interests = [entry.name.lstrip("#") for kind in ("company", "hashtag")
                  for entry in network.network(conn, learner.name, kind)]
+    excluded = exclusion_vectors(conn, learner, embedder)
     by_kind = {}
     for kind in kinds:
         if kind == "community":
@@ -63,9 +65,10 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
             people = queries.people(conn)
             candidates = {k: Candidate(p.name, p.url, p.description, p.followers) for k, p in people.items()}
             same_person = identity.aliases(people)
+        preferences = Preferences(learner.goal_weights(), excluded, feedback.votes(conn, learner.name, kind))
         by_kind[kind] = rank(kind, learner.goals, goals, posts, candidates, followed=followed,
                              community_names=names, aliases=same_person, interests=interests,
-                             window_days=window_days, top=top)
+                             preferences=preferences, window_days=window_days, top=top)
     return Recommendations(learner.name, as_of, window_days, by_kind)
 
 

@@ -3,18 +3,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import pyarrow as pa
+from scipy import sparse
 
+Key = tuple[str, str]
 
 _PLATFORMS = {"rss": "feeds", "reddit": "Reddit", "x": "X", "linkedin": "LinkedIn"}
+# The number in a post's metrics that measures its engagement, per source, and what people call it. Feeds have none.
+ENGAGEMENT_METRIC = {"reddit": "score", "x": "likes"}
+_UNITS = {"reddit": "upvotes", "x": "likes"}
+# Engagement is a percentile among the posts of the same place: 0.5 is a typical post there, and what a post
+# without figures counts as.
+_NEUTRAL = 0.5
 
 
 @dataclass(frozen=True)
 class WindowPosts:
-    """Embedded posts from the time window, as parallel columns; `vectors` rows are unit length."""
+    """Embedded posts from the time window, as parallel columns; `vectors` rows are unit length.
+
+    `engagement` holds each post's ENGAGEMENT_METRIC figure (NaN where its source or the post has none).
+    """
 
     source: Sequence[str]
     community: Sequence[str]
@@ -23,6 +35,7 @@ class WindowPosts:
     url: Sequence[str]
     published_at: Sequence[datetime]
     vectors: np.ndarray
+    engagement: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -58,16 +71,42 @@ class Recommendation:
     posts_in_window: int
     description: str = ""
     size: int | None = None
+    on_goal_posts: int = 0
+    # The figures the score is made of (docs/ranking.md); engagement and breadth are None where they do not apply.
+    signals: Mapping[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the learner told pln: a weight per goal, topics they do not want, and votes (+1/-1) by candidate."""
+
+    weights: Sequence[float] = ()
+    exclusion_vectors: np.ndarray | None = None
+    votes: Mapping[Key, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class RankingSettings:
-    """Weights and thresholds of the score; relevance dominates, focus and activity break ties."""
+    """Weights and thresholds of the score; relevance dominates, the other signals break ties between near-equals."""
 
     top_posts: int = 5
     w_relevance: float = 0.6
     w_focus: float = 0.3
     w_activity: float = 0.1
+    # Activity saturates at this rate: a source posting a few times a week is as active as a learner can follow,
+    # so volume beyond it earns nothing and quiet, focused sources are not buried by loud ones.
+    active_per_week: float = 3.0
+    # Enters centred on the neutral percentile, so a source without figures (feeds) neither gains nor loses; kept
+    # small because on the development set, with real Reddit scores, 0.1 and more began to reorder relevant ones.
+    w_engagement: float = 0.05
+    # The number of posts with figures at which the engagement median counts half: two lucky posts prove little.
+    engagement_trust: float = 10.0
+    # People only: posting about the goal in several communities (full marks from `breadth_communities` on).
+    w_breadth: float = 0.05
+    breadth_communities: int = 3
+    # Taken off in full from a candidate whose centroid matches one the learner follows; nothing below `familiar`.
+    w_novelty: float = 0.05
+    familiar: float = 0.8
     # Below this the best posts are not about the goal at all: better to recommend nothing.
     min_relevance: float = 0.2
     # A post this similar to a goal is counted as being about it, in the reasons.
@@ -76,6 +115,15 @@ class RankingSettings:
     # Added to the score of a candidate that names something the learner follows elsewhere (a company, a
     # hashtag): a small nudge between near-equals, never enough to lift an off-goal candidate.
     w_interest: float = 0.02
+    # Centroid cosine above which a candidate repeats one already listed; it waits until nothing else is left.
+    # On the development set distinct subreddits reach 0.92 (r/webdev and r/web_design); mirrors sit near 1.
+    near_duplicate: float = 0.95
+    # Centroid cosine from which a candidate counts as like one the learner voted on.
+    similar: float = 0.85
+    w_voted_down: float = 0.3
+    w_voted_up: float = 0.03
+    # A candidate whose on-goal posts are at least this share about an excluded topic is dropped for that goal.
+    excluded_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -88,13 +136,43 @@ class Ranking:
 
 @dataclass(frozen=True)
 class _GroupStats:
-    keys: list[tuple[str, str]]
-    group_of_post: np.ndarray
-    relevance: np.ndarray  # goals x groups
+    keys: list[Key]
+    post_ids: np.ndarray  # grouped posts: their index in the window
+    group: np.ndarray  # grouped posts: their group
+    sims: np.ndarray  # grouped posts x goals
+    # grouped posts x goals: the posts that show the fit, those about the goal and the `top_posts` closest to it
+    relevant: np.ndarray
+    closest: np.ndarray  # goals x groups: mean similarity of the `top_posts` closest posts, however few
+    relevance: np.ndarray  # the same, with posts short of `top_posts` counted as typical ones
     focus: np.ndarray
     on_topic: np.ndarray
     count: np.ndarray  # groups
-    best_posts: list[list[np.ndarray]]  # per goal, per group: post indices, best first
+    by_fit: list[np.ndarray]  # per goal: grouped posts in group order, the closest to the goal first in each
+    starts: np.ndarray  # groups: where each group's posts start in those orders
+
+    def best_posts(self, g: int, j: int, n: int) -> np.ndarray:
+        """The window indices of group j's `n` posts closest to goal g, closest first."""
+        start = self.starts[j]
+        return self.post_ids[self.by_fit[g][start:start + min(n, int(self.count[j]))]]
+
+
+@dataclass(frozen=True)
+class _Centroids:
+    """Unit-length mean post vectors of some groups: `row[j]` is group j's row in `matrix`, -1 when not computed."""
+
+    row: np.ndarray
+    matrix: np.ndarray
+
+    def of(self, groups: Sequence[int] | np.ndarray) -> np.ndarray:
+        return self.matrix[self.row[np.asarray(groups, dtype=np.int64)]]
+
+
+@dataclass(frozen=True)
+class _Nearest:
+    """For every group, its highest centroid cosine to a set of groups, and which group that is (-1: empty set)."""
+
+    cosine: np.ndarray
+    group: np.ndarray
 
 
 def rank(
@@ -102,95 +180,353 @@ def rank(
     goals: Sequence[str],
     goal_vectors: np.ndarray,
     posts: WindowPosts,
-    candidates: Mapping[tuple[str, str], Candidate],
+    candidates: Mapping[Key, Candidate],
     *,
-    followed: frozenset[tuple[str, str]] = frozenset(),
-    community_names: Mapping[tuple[str, str], str] | None = None,
-    aliases: Mapping[tuple[str, str], tuple[str, str]] | None = None,
+    followed: frozenset[Key] = frozenset(),
+    community_names: Mapping[Key, str] | None = None,
+    aliases: Mapping[Key, Key] | None = None,
     interests: Sequence[str] = (),
+    preferences: Preferences = Preferences(),
     window_days: int,
     top: int,
     settings: RankingSettings = RankingSettings(),
 ) -> Ranking:
     """Rank communities (`kind="community"`) or people (`kind="person"`) for the goals, best first.
 
-    Each candidate serves the goal it fits best; the list takes goals in turn so every goal is served.
+    Each candidate serves the goal it fits best; the list takes goals in turn, as often as their weights say, so
+    every goal is served, and a near-duplicate of a listed candidate waits until nothing else is left.
     `aliases` maps accounts known to be one person (models.identity) to the account that stands for them;
     `interests` are names the learner follows elsewhere (companies, hashtags), a candidate naming one gains a little.
     """
-    group_by = posts.community if kind == "community" else posts.author
+    weights = _goal_weights(goals, preferences.weights)
     aliases = aliases or {}
-    stats = _group_stats([aliases.get((s, g), (s, g)) for s, g in zip(posts.source, group_by)], posts,
-                         goal_vectors, settings)
-    also_as: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for account, lead in sorted(aliases.items()):
-        also_as.setdefault(lead, []).append(account)
+    source, sources = _codes(posts.source)
+    stats = _group_stats(_grouping(posts.community if kind == "community" else posts.author, source, sources,
+                                   aliases), posts, goal_vectors, settings)
     if not stats.keys:
         return Ranking((), ())
-    activity = np.log1p(stats.count) / np.log1p(stats.count.max())
+    also_as: dict[Key, list[Key]] = {}
+    for account, lead in sorted(aliases.items()):
+        also_as.setdefault(lead, []).append(account)
+    index = {key: n for n, key in enumerate(stats.keys)}
+    votes = {index[key]: vote for key, vote in preferences.votes.items() if key in index}
+    known = [index[key] for key in followed if key in index]
+    # Centroids cost a pass over the posts: only for candidates that can be listed and those they are compared to.
+    in_play = (stats.closest >= settings.min_relevance).any(axis=0)
+    in_play[known + list(votes)] = True
+    centroids = _centroids(stats, posts.vectors, in_play)
+    signals = _signals(kind, posts, source, stats, centroids, known, votes, window_days, settings)
     shared = [_interests_named(candidates.get(key), interests) for key in stats.keys]
-    scores = (settings.w_relevance * stats.relevance + settings.w_focus * stats.focus
-              + settings.w_activity * activity[None, :]
-              + settings.w_interest * np.array([bool(found) for found in shared], dtype=float)[None, :])
+    interest = settings.w_interest * np.array([bool(found) for found in shared], dtype=float)
+    scores = _scores(stats, signals, interest, settings)
+    if preferences.exclusion_vectors is not None and len(preferences.exclusion_vectors):
+        scores[_excluded(posts, stats, preferences.exclusion_vectors, settings)] = -np.inf
     best_goal = scores.argmax(axis=0)
-    names = community_names or {}
+    columns = np.arange(len(stats.keys))
+    fits = np.isfinite(scores[best_goal, columns]) & (stats.closest[best_goal, columns] >= settings.min_relevance)
+    fits[[j for j, vote in votes.items() if vote < 0]] = False
+    eligible = np.flatnonzero(fits)
+
+    def name_of(j: int) -> str:
+        return (candidates.get(stats.keys[j]) or Candidate(name=stats.keys[j][1])).name
 
     def build(j: int) -> Recommendation:
         g = int(best_goal[j])
         key = stats.keys[j]
         info = candidates.get(key) or Candidate(name=key[1])
+        names = community_names or {}
         evidence = tuple(
             Evidence(posts.title[i], posts.url[i], round(float(posts.vectors[i] @ goal_vectors[g]), 4),
                      posts.published_at[i], names.get((posts.source[i], posts.community[i]), posts.community[i]))
-            for i in stats.best_posts[g][j][:settings.evidence]
+            for i in stats.best_posts(g, j, settings.evidence)
         )
+        on_goal_communities = signals.communities_on_goal
+        liked, disliked = signals.liked, signals.disliked
+        why = _Why(
+            goal=goals[g], on_topic=int(stats.on_topic[g, j]), count=int(stats.count[j]), window_days=window_days,
+            engagement=_engagement_figure(source, sources, posts.engagement, stats, j, g,
+                                          float(signals.engagement.median[g, j])),
+            evidence=evidence, communities=_communities_of(stats, j, posts, names) if kind == "person" else (),
+            on_goal_communities=int(on_goal_communities[g, j]) if on_goal_communities is not None else 0,
+            familiar=name_of(int(signals.familiar.group[j])) if signals.novelty[j] < 1 else "",
+            liked=name_of(int(liked.group[j])) if liked.cosine[j] >= settings.similar else "",
+            liked_itself=bool(liked.group[j] == j),
+            disliked=name_of(int(disliked.group[j])) if signals.feedback[j] < 0 else "",
+            other_accounts=tuple(also_as.get(key, ())), interests=shared[j],
+        )
+        engagement = signals.engagement.signal[g, j]
+        figures = {
+            "relevance": stats.relevance[g, j], "focus": stats.focus[g, j], "activity": signals.activity[j],
+            "engagement": None if np.isnan(engagement) else engagement, "novelty": signals.novelty[j],
+            "breadth": signals.breadth[g, j] if kind == "person" else None, "feedback": signals.feedback[j],
+            "interest": interest[j],
+        }
         return Recommendation(
             kind=kind, source=key[0], key=key[1], name=info.name, url=info.url,
-            score=round(float(scores[g, j]), 4), goal=goals[g],
-            reasons=_reasons(kind, goals[g], int(stats.on_topic[g, j]), int(stats.count[j]), evidence, info,
-                             _communities_of(stats, j, posts, names) if kind == "person" else (), window_days,
-                             tuple(also_as.get(key, ())), shared[j]),
+            score=round(float(scores[g, j]), 4), goal=goals[g], reasons=_reasons(kind, why, info),
             evidence=evidence, posts_in_window=int(stats.count[j]), description=info.description, size=info.size,
+            on_goal_posts=why.on_topic,
+            signals={name: None if value is None else round(float(value), 4) for name, value in figures.items()},
         )
 
-    eligible = [j for j in range(len(stats.keys)) if stats.relevance[best_goal[j], j] >= settings.min_relevance]
-    following = [j for j in eligible if stats.keys[j] in followed]
-    open_ = [j for j in eligible if stats.keys[j] not in followed]
-    chosen = _take_goals_in_turn(open_, best_goal, scores, len(goals), top)
-    following.sort(key=lambda j: -scores[best_goal[j], j])
+    is_followed = np.zeros(len(stats.keys), dtype=bool)
+    is_followed[known] = True
+    open_ = eligible[~is_followed[eligible]]
+    chosen = _take_goals_in_turn(open_, best_goal, scores, weights, centroids, top, settings.near_duplicate)
+    following = sorted(eligible[is_followed[eligible]].tolist(), key=lambda j: -scores[best_goal[j], j])
     return Ranking(tuple(build(j) for j in chosen), tuple(build(j) for j in following))
 
 
-def _group_stats(keys_of_posts: list[tuple[str, str]], posts: WindowPosts, goal_vectors: np.ndarray,
-                 settings: RankingSettings) -> _GroupStats:
-    present = [i for i, key in enumerate(keys_of_posts) if key[1]]
-    keys = sorted({keys_of_posts[i] for i in present})
+@dataclass(frozen=True)
+class _Signals:
+    """What besides relevance and focus goes into the score, per group (and goal, where it depends on the goal)."""
+
+    activity: np.ndarray
+    engagement: _Engagement
+    novelty: np.ndarray
+    familiar: _Nearest
+    communities_on_goal: np.ndarray | None  # people only: goals x groups
+    breadth: np.ndarray  # goals x groups
+    liked: _Nearest
+    disliked: _Nearest
+    feedback: np.ndarray
+
+
+def _signals(kind: str, posts: WindowPosts, source: np.ndarray, stats: _GroupStats, centroids: _Centroids,
+             followed: list[int], votes: Mapping[int, int], window_days: int,
+             settings: RankingSettings) -> _Signals:
+    activity = np.minimum(1.0, np.log1p(stats.count * 7 / window_days) / np.log1p(settings.active_per_week))
+    community, names = _codes(posts.community)
+    place = source * len(names) + community
+    familiar = _nearest(centroids, followed, skip_self=True)
+    novelty = 1 - np.clip((familiar.cosine - settings.familiar) / (1 - settings.familiar), 0, 1)
+    communities_on_goal = _communities_on_goal(place, stats, settings) if kind == "person" else None
+    breadth = (np.clip((communities_on_goal - 1) / (settings.breadth_communities - 1), 0, 1)
+               if communities_on_goal is not None else np.zeros_like(stats.relevance))
+    liked = _nearest(centroids, [j for j, vote in votes.items() if vote > 0])
+    disliked = _nearest(centroids, [j for j, vote in votes.items() if vote < 0])
+    # A candidate voted down is gone (rank); the ones like it fall, the ones like a candidate voted up rise a little.
+    feedback = (settings.w_voted_up * (liked.cosine >= settings.similar)
+                - settings.w_voted_down * (disliked.cosine >= settings.similar))
+    return _Signals(activity, _engagement(place, posts.engagement, stats, settings), novelty, familiar,
+                    communities_on_goal, breadth, liked, disliked, feedback)
+
+
+def _scores(stats: _GroupStats, signals: _Signals, interest: np.ndarray, settings: RankingSettings) -> np.ndarray:
+    """Goals x groups: the weighted sum docs/ranking.md describes."""
+    engagement = np.nan_to_num(signals.engagement.signal, nan=_NEUTRAL) - _NEUTRAL
+    per_group = interest + signals.feedback - settings.w_novelty * (1 - signals.novelty)
+    return (settings.w_relevance * stats.relevance + settings.w_focus * stats.focus
+            + settings.w_activity * signals.activity[None, :] + settings.w_engagement * engagement
+            + settings.w_breadth * signals.breadth + per_group[None, :])
+
+
+def _goal_weights(goals: Sequence[str], weights: Sequence[float]) -> np.ndarray:
+    if not weights:
+        return np.ones(len(goals))
+    if len(weights) != len(goals):
+        raise ValueError(f"goal weights: {len(weights)} given for {len(goals)} goals")
+    if not all(w > 0 for w in weights):
+        raise ValueError(f"goal weights {list(weights)}: each must be above 0")
+    return np.asarray(weights, dtype=float)
+
+
+def _grouping(owners: Sequence[str], source: np.ndarray, sources: list[str],
+              aliases: Mapping[Key, Key]) -> tuple[list[Key], np.ndarray, np.ndarray]:
+    """The candidates, by key, whom the posts belong to (`owners`: community or author per post), and for each
+    post that has an owner its window index and its candidate; aliased accounts count as their lead account."""
+    owner, names = _codes(owners)
+    post_ids = np.flatnonzero(np.asarray([name != "" for name in names], dtype=bool)[owner]) if names else owner
+    accounts, account = np.unique(source[post_ids] * len(names) + owner[post_ids], return_inverse=True)
+    leads = [aliases.get(key, key) for key in ((sources[a // len(names)], names[a % len(names)]) for a in accounts)]
+    keys = sorted(set(leads))
     index = {key: n for n, key in enumerate(keys)}
-    post_ids = np.array(present, dtype=np.int64)
-    group = np.array([index[keys_of_posts[i]] for i in present], dtype=np.int64)
+    return keys, post_ids, np.array([index[lead] for lead in leads], dtype=np.int64)[account.reshape(-1)]
+
+
+def _group_stats(grouping: tuple[list[Key], np.ndarray, np.ndarray], posts: WindowPosts, goal_vectors: np.ndarray,
+                 settings: RankingSettings) -> _GroupStats:
+    keys, post_ids, group = grouping
     n_groups, n_goals = len(keys), len(goal_vectors)
     count = np.bincount(group, minlength=n_groups).astype(np.float64)
+    starts = (np.cumsum(count) - count).astype(np.int64)
+    closest = np.zeros((n_goals, n_groups))
     relevance = np.zeros((n_goals, n_groups))
     focus = np.zeros((n_goals, n_groups))
     on_topic = np.zeros((n_goals, n_groups))
-    best_posts: list[list[np.ndarray]] = []
+    relevant = np.zeros((len(post_ids), n_goals), dtype=bool)
+    by_fit: list[np.ndarray] = []
     if not keys:
-        return _GroupStats(keys, group, relevance, focus, on_topic, count, best_posts)
-    sims = posts.vectors[post_ids] @ goal_vectors.T  # posts x goals
+        return _GroupStats(keys, post_ids, group, np.zeros((0, n_goals)), relevant, closest, relevance, focus,
+                           on_topic, count, by_fit, starts)
+    # Scored over every window post and then selected, so the vectors themselves are never copied.
+    sims = (posts.vectors @ goal_vectors.T)[post_ids]  # grouped posts x goals
+    rank_of = np.arange(len(post_ids))
     for g in range(n_goals):
         s = sims[:, g]
         order = np.lexsort((-s, group))  # by group, most similar first
         g_sorted, s_sorted = group[order], s[order]
-        starts = np.searchsorted(g_sorted, np.arange(n_groups))
-        rank_in_group = np.arange(len(order)) - starts[g_sorted]
-        top = rank_in_group < settings.top_posts
-        relevance[g] = (np.bincount(g_sorted[top], weights=s_sorted[top], minlength=n_groups)
-                        / np.bincount(g_sorted[top], minlength=n_groups))
-        focus[g] = np.bincount(group, weights=s, minlength=n_groups) / count
-        on_topic[g] = np.bincount(group, weights=(s >= settings.on_topic).astype(float), minlength=n_groups)
-        ends = np.append(starts[1:], len(order))
-        best_posts.append([post_ids[order[a:min(b, a + settings.evidence)]] for a, b in zip(starts, ends)])
-    return _GroupStats(keys, group, relevance, focus, on_topic, count, best_posts)
+        top = rank_of - starts[g_sorted] < settings.top_posts
+        best_sum, best_count = (np.bincount(g_sorted[top], weights=s_sorted[top], minlength=n_groups),
+                                np.bincount(g_sorted[top], minlength=n_groups))
+        closest[g] = best_sum / best_count
+        # Fewer than `top_posts` posts prove little: the missing ones count as typical posts of the window, so one
+        # lucky post does not outrank someone who writes about the goal week after week.
+        missing = np.maximum(settings.top_posts - count, 0)
+        typical = float(s.mean())
+        relevance[g] = (best_sum + missing * typical) / (best_count + missing)
+        focus[g] = (np.bincount(group, weights=s, minlength=n_groups) + missing * typical) / (count + missing)
+        about = s >= settings.on_topic
+        on_topic[g] = np.bincount(group, weights=about.astype(float), minlength=n_groups)
+        best = np.zeros(len(s), dtype=bool)
+        best[order[top]] = True
+        relevant[:, g] = about | best
+        by_fit.append(order)
+    return _GroupStats(keys, post_ids, group, sims, relevant, closest, relevance, focus, on_topic, count, by_fit,
+                       starts)
+
+
+def _centroids(stats: _GroupStats, vectors: np.ndarray, wanted: np.ndarray) -> _Centroids:
+    """The wanted groups' mean post vectors at unit length: what each talks about overall."""
+    row = np.full(len(stats.keys), -1, dtype=np.int64)
+    row[wanted] = np.arange(int(wanted.sum()))
+    posts = wanted[stats.group]
+    members = sparse.csr_matrix(
+        (np.ones(int(posts.sum()), dtype=vectors.dtype), (row[stats.group[posts]], stats.post_ids[posts])),
+        shape=(int(wanted.sum()), len(vectors)))
+    sums = np.asarray(members @ vectors)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return _Centroids(row, sums / np.where(norms > 0, norms, 1))
+
+
+def _nearest(centroids: _Centroids, among: list[int], skip_self: bool = False) -> _Nearest:
+    n = len(centroids.row)
+    nearest = _Nearest(np.full(n, -1.0), np.full(n, -1))
+    if not among:
+        return nearest
+    have = np.flatnonzero(centroids.row >= 0)
+    cosines = centroids.of(have) @ centroids.of(among).T
+    if skip_self:
+        cosines[have[:, None] == np.asarray(among)[None, :]] = -1.0
+    best = cosines.argmax(axis=1)
+    nearest.cosine[have] = cosines[np.arange(len(have)), best]
+    nearest.group[have] = np.asarray(among)[best]
+    return nearest
+
+
+def _codes(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Each value's number among the distinct values, and those values (hashed: fast on a million posts)."""
+    encoded = pa.array(values, pa.string()).dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
+
+
+def _percentile_within(place: np.ndarray, figures: np.ndarray) -> np.ndarray:
+    """Each post's mid-rank percentile among the posts of the same place that have a figure (NaN where it has none)."""
+    percentile = np.full(len(figures), np.nan)
+    known = np.flatnonzero(~np.isnan(figures))
+    if not len(known):
+        return percentile
+    order = np.lexsort((figures[known], place[known]))
+    at, value = place[known][order], figures[known][order]
+    new_place = np.r_[True, at[1:] != at[:-1]]
+    new_value = new_place | np.r_[True, value[1:] != value[:-1]]
+    place_start = np.flatnonzero(new_place)[np.cumsum(new_place) - 1]
+    place_size = np.diff(np.r_[np.flatnonzero(new_place), len(at)])[np.cumsum(new_place) - 1]
+    run_starts = np.flatnonzero(new_value)
+    run = np.cumsum(new_value) - 1
+    below, up_to = run_starts[run] - place_start, np.r_[run_starts[1:], len(at)][run] - place_start
+    percentile[known[order]] = (below + up_to) / (2 * place_size)
+    return percentile
+
+
+def _group_median(values: np.ndarray, group: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
+    """The median of `values` over each group's posts in `mask`, NaN values left out (NaN where none is left)."""
+    chosen = mask & ~np.isnan(values)
+    order = np.lexsort((values[chosen], group[chosen]))
+    ordered = values[chosen][order]
+    counts = np.bincount(group[chosen], minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    median = np.full(n_groups, np.nan)
+    has = counts > 0
+    median[has] = (ordered[starts[has] + (counts[has] - 1) // 2] + ordered[starts[has] + counts[has] // 2]) / 2
+    return median
+
+
+@dataclass(frozen=True)
+class _Engagement:
+    median: np.ndarray  # goals x groups: median percentile of the relevant posts, NaN where none has a figure
+    signal: np.ndarray  # the same, pulled towards neutral when few posts have figures
+
+
+def _engagement(place: np.ndarray, figures: np.ndarray | None, stats: _GroupStats,
+                settings: RankingSettings) -> _Engagement:
+    """How a group's relevant posts fare against the other posts where they were posted, per goal.
+
+    Each post's figure becomes a percentile among the posts of its place (source and community) in the window:
+    unit-free, so a Reddit score and an X like compare, and free of audience size, so a small community whose
+    posts get a dozen upvotes is not buried under a big one whose posts get thousands.
+    """
+    n_goals, n_groups = stats.sims.shape[1], len(stats.keys)
+    if figures is None:
+        nothing = np.full((n_goals, n_groups), np.nan)
+        return _Engagement(nothing, nothing)
+    percentile = _percentile_within(place, np.asarray(figures, dtype=float))[stats.post_ids]
+    known = ~np.isnan(percentile)
+    median = np.vstack([_group_median(percentile, stats.group, stats.relevant[:, g], n_groups)
+                        for g in range(n_goals)])
+    counted = np.vstack([np.bincount(stats.group, weights=(known & stats.relevant[:, g]).astype(float),
+                                     minlength=n_groups) for g in range(n_goals)])
+    return _Engagement(median, _NEUTRAL + (median - _NEUTRAL) * counted / (counted + settings.engagement_trust))
+
+
+@dataclass(frozen=True)
+class _EngagementFigure:
+    median: float
+    unit: str
+    percentile: float
+
+
+def _engagement_figure(source: np.ndarray, sources: list[str], figures: np.ndarray | None, stats: _GroupStats,
+                       j: int, g: int, percentile: float) -> _EngagementFigure | None:
+    """The figure behind a candidate's engagement, in its own source's unit, for the reasons."""
+    own_source = stats.keys[j][0]
+    if figures is None or np.isnan(percentile) or own_source not in _UNITS or own_source not in sources:
+        return None
+    own = (stats.group == j) & stats.relevant[:, g] & (source[stats.post_ids] == sources.index(own_source))
+    values = np.asarray(figures, dtype=float)[stats.post_ids[own]]
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None
+    return _EngagementFigure(float(np.median(values)), _UNITS[own_source], percentile)
+
+
+def _communities_on_goal(place: np.ndarray, stats: _GroupStats, settings: RankingSettings) -> np.ndarray:
+    """Goals x groups: in how many communities (places) each group, a person, posted about the goal."""
+    community = place[stats.post_ids]
+    n_communities = int(place.max()) + 1
+    counts = []
+    for g in range(stats.sims.shape[1]):
+        about = stats.sims[:, g] >= settings.on_topic
+        pairs = np.unique(stats.group[about] * n_communities + community[about])
+        counts.append(np.bincount(pairs // n_communities, minlength=len(stats.keys)))
+    return np.vstack(counts).astype(float)
+
+
+def _excluded(posts: WindowPosts, stats: _GroupStats, exclusion_vectors: np.ndarray,
+              settings: RankingSettings) -> np.ndarray:
+    """Goals x groups: True where most of the group's relevant posts are about a topic the learner excluded.
+
+    A post is about an excluded topic when it is on topic for it and closer to it than to the goal.
+    """
+    closest = (posts.vectors @ exclusion_vectors.T).max(axis=1)[stats.post_ids]
+    n_groups = len(stats.keys)
+    shares = []
+    for g in range(stats.sims.shape[1]):
+        about = (closest >= settings.on_topic) & (closest > stats.sims[:, g]) & stats.relevant[:, g]
+        shares.append(np.bincount(stats.group, weights=about.astype(float), minlength=n_groups)
+                      / np.maximum(np.bincount(stats.group, weights=stats.relevant[:, g].astype(float),
+                                               minlength=n_groups), 1))
+    return np.vstack(shares) >= settings.excluded_share
 
 
 def _interests_named(info: Candidate | None, interests: Sequence[str]) -> tuple[str, ...]:
@@ -201,50 +537,98 @@ def _interests_named(info: Candidate | None, interests: Sequence[str]) -> tuple[
     return tuple(t for t in interests if len(t) >= 3 and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text, re.I))
 
 
-def _take_goals_in_turn(groups: list[int], best_goal: np.ndarray, scores: np.ndarray, n_goals: int,
-                        top: int) -> list[int]:
-    """Round after round, each goal's next best candidate; within a round, the stronger first."""
-    queues = [sorted((j for j in groups if best_goal[j] == g), key=lambda j: -scores[g, j]) for g in range(n_goals)]
+def _take_goals_in_turn(groups: np.ndarray, best_goal: np.ndarray, scores: np.ndarray, weights: np.ndarray,
+                        centroids: _Centroids, top: int, near_duplicate: float) -> list[int]:
+    """Goals in turn, each as often as its weight says; the stronger first when two goals are due together.
+
+    A goal of weight 0.5 is due every second round. A candidate whose centroid is closer than `near_duplicate` to
+    one already chosen is set aside, and the set-aside ones follow, strongest first, once nothing else is left.
+    """
+    queues = []
+    for g in range(len(weights)):
+        mine = groups[best_goal[groups] == g]
+        queues.append(mine[np.argsort(-scores[g, mine], kind="stable")].tolist())
+    heads = [0] * len(weights)
+    served = np.zeros(len(weights))
     chosen: list[int] = []
-    depth = 0
-    while len(chosen) < top and any(depth < len(q) for q in queues):
-        round_ = [q[depth] for q in queues if depth < len(q)]
-        chosen.extend(sorted(round_, key=lambda j: -scores[best_goal[j], j]))
-        depth += 1
-    return chosen[:top]
+    set_aside: list[int] = []
+    while len(chosen) < top and any(head < len(queue) for head, queue in zip(heads, queues)):
+        g = min((g for g, queue in enumerate(queues) if heads[g] < len(queue)),
+                key=lambda g: ((served[g] + 1) / weights[g], -scores[g, queues[g][heads[g]]]))
+        j = queues[g][heads[g]]
+        heads[g] += 1
+        if chosen and float((centroids.of(chosen) @ centroids.of([j])[0]).max()) > near_duplicate:
+            set_aside.append(j)
+            continue
+        chosen.append(j)
+        served[g] += 1
+    set_aside.sort(key=lambda j: -scores[best_goal[j], j])
+    return (chosen + set_aside)[:top]
 
 
 def _communities_of(stats: _GroupStats, j: int, posts: WindowPosts,
-                    names: Mapping[tuple[str, str], str]) -> tuple[str, ...]:
-    where = np.flatnonzero(stats.group_of_post == j)
+                    names: Mapping[Key, str]) -> tuple[str, ...]:
     ordered: dict[str, None] = {}
-    for i in where:
+    for i in stats.post_ids[stats.group == j]:
         ordered.setdefault(names.get((posts.source[i], posts.community[i]), posts.community[i]))
     return tuple(ordered)
 
 
-def _reasons(kind: str, goal: str, on_topic: int, count: int, evidence: tuple[Evidence, ...], info: Candidate,
-             communities: tuple[str, ...], window_days: int,
-             other_accounts: tuple[tuple[str, str], ...] = (), interests: tuple[str, ...] = ()) -> tuple[str, ...]:
-    posts = "post" if count == 1 else "posts"
+@dataclass(frozen=True)
+class _Why:
+    """The figures a recommendation's reasons are written from."""
+
+    goal: str
+    on_topic: int
+    count: int
+    window_days: int
+    engagement: _EngagementFigure | None
+    evidence: tuple[Evidence, ...]
+    communities: tuple[str, ...]
+    on_goal_communities: int
+    familiar: str
+    liked: str
+    liked_itself: bool
+    disliked: str
+    other_accounts: tuple[Key, ...]
+    interests: tuple[str, ...]
+
+
+def _reasons(kind: str, why: _Why, info: Candidate) -> tuple[str, ...]:
+    posts = "post" if why.count == 1 else "posts"
     whose = "its" if kind == "community" else "their"
-    if on_topic:
-        reasons = [f"Serves your goal “{goal}”: {on_topic} of {whose} {count} {posts} "
-                   f"in the last {window_days} days are about it."]
+    if why.on_topic:
+        first = (f"Serves your goal “{why.goal}”: {why.on_topic} of {whose} {why.count} {posts} "
+                 f"in the last {why.window_days} days are about it")
     else:
-        reasons = [f"Closest match for your goal “{goal}” among {whose} {count} {posts} "
-                   f"in the last {window_days} days."]
-    if evidence:
-        best = evidence[0]
+        first = (f"Closest match for your goal “{why.goal}” among {whose} {why.count} {posts} "
+                 f"in the last {why.window_days} days")
+    if why.engagement:
+        e = why.engagement
+        around = "its posts" if kind == "community" else "the posts in the same communities"
+        first += f"; median {e.median:,.0f} {e.unit} on those, above {e.percentile:.0%} of {around} in the window"
+    reasons = [first + "."]
+    if why.evidence:
+        best = why.evidence[0]
         reasons.append(f"Most relevant: “{best.title}” (similarity {best.similarity:.2f}).")
-    if kind == "person" and communities:
-        shown = ", ".join(communities[:3]) + (f" and {len(communities) - 3} more" if len(communities) > 3 else "")
+    if kind == "person" and why.communities:
+        shown = ", ".join(why.communities[:3]) + (f" and {len(why.communities) - 3} more"
+                                                  if len(why.communities) > 3 else "")
         reasons.append(f"Writes in {shown}.")
-    if interests:
-        reasons.append(f"Mentions {', '.join(interests[:3])}, which you follow on LinkedIn.")
-    if other_accounts:
+        if why.on_goal_communities > 1:
+            reasons.append(f"Writes about this goal in {why.on_goal_communities} communities.")
+    if why.familiar:
+        reasons.append(f"Much like {why.familiar}, which you already follow.")
+    if why.liked:
+        reasons.append("You gave it a thumbs-up." if why.liked_itself
+                       else f"Much like {why.liked}, which you gave a thumbs-up.")
+    if why.disliked:
+        reasons.append(f"Much like {why.disliked}, which you gave a thumbs-down.")
+    if why.interests:
+        reasons.append(f"Mentions {', '.join(why.interests[:3])}, which you follow on LinkedIn.")
+    if why.other_accounts:
         reasons.append("Also posts as " + ", ".join(f"{key} ({_PLATFORMS.get(source, source)})"
-                                                    for source, key in other_accounts) + ".")
+                                                    for source, key in why.other_accounts) + ".")
     if info.size:
         noun = "members" if kind == "community" else "followers"
         reasons.append(f"{info.size:,} {noun}.")

@@ -44,11 +44,18 @@ class StoreResult:
 
 @dataclass(frozen=True)
 class Learner:
-    """A learner and their goals in the order they wrote them."""
+    """A learner, their goals in the order they wrote them, and the topics they are not interested in."""
 
     name: str
     email: str
     goals: tuple[str, ...]
+    # One per goal: a goal of weight 0.5 gets half the places of a goal of weight 1. Empty: every goal weighs 1.
+    weights: tuple[float, ...] = ()
+    exclusions: tuple[str, ...] = ()
+
+    def goal_weights(self) -> tuple[float, ...]:
+        """The weight of each goal, in goal order."""
+        return self.weights or (1.0,) * len(self.goals)
 
 
 @contextmanager
@@ -338,8 +345,8 @@ def vectors_of(table: pa.Table, column: str = "vector") -> np.ndarray:
 # --- learners --------------------------------------------------------------------------------
 
 def upsert_learner(conn: duckdb.DuckDBPyConnection, learner: Learner, now: datetime, model: str,
-                   goal_vectors: np.ndarray) -> bool:
-    """Create the learner or replace their email and goals, with the goals' vectors; True when new."""
+                   goal_vectors: np.ndarray, exclusion_vectors: np.ndarray | None = None) -> bool:
+    """Create the learner or replace their email, goals and exclusions, with their vectors; True when new."""
     with transaction(conn):
         existed = _one(conn, "SELECT count(*) FROM learners WHERE name = ?", [learner.name])[0]
         conn.execute(
@@ -351,9 +358,20 @@ def upsert_learner(conn: duckdb.DuckDBPyConnection, learner: Learner, now: datet
             "learner": [learner.name] * len(learner.goals),
             "position": pa.array(range(len(learner.goals)), pa.int32()),
             "text": list(learner.goals),
+            "weight": pa.array(learner.goal_weights(), pa.float64()),
         })
-        conn.execute("INSERT INTO goals SELECT * FROM staged")
+        conn.execute("INSERT INTO goals (learner, position, text, weight) SELECT * FROM staged")
+        conn.execute("DELETE FROM exclusions WHERE learner = ?", [learner.name])
+        if learner.exclusions:
+            staged = pa.table({
+                "learner": [learner.name] * len(learner.exclusions),
+                "position": pa.array(range(len(learner.exclusions)), pa.int32()),
+                "text": list(learner.exclusions),
+            })
+            conn.execute("INSERT INTO exclusions SELECT * FROM staged")
         store_goal_vectors(conn, learner.name, model, learner.goals, goal_vectors)
+        if exclusion_vectors is not None:
+            store_exclusion_vectors(conn, learner.name, model, learner.exclusions, exclusion_vectors)
     return not existed
 
 
@@ -362,8 +380,10 @@ def get_learner(conn: duckdb.DuckDBPyConnection, name: str) -> Learner | None:
     row = _one(conn, "SELECT email FROM learners WHERE name = ?", [name])
     if row is None:
         return None
-    goals = conn.execute("SELECT text FROM goals WHERE learner = ? ORDER BY position", [name]).fetchall()
-    return Learner(name, row[0], tuple(g[0] for g in goals))
+    goals = conn.execute("SELECT text, weight FROM goals WHERE learner = ? ORDER BY position", [name]).fetchall()
+    excluded = conn.execute("SELECT text FROM exclusions WHERE learner = ? ORDER BY position", [name]).fetchall()
+    return Learner(name, row[0], tuple(g[0] for g in goals), tuple(g[1] for g in goals),
+                   tuple(e[0] for e in excluded))
 
 
 def list_learners(conn: duckdb.DuckDBPyConnection) -> list[Learner]:
@@ -372,33 +392,61 @@ def list_learners(conn: duckdb.DuckDBPyConnection) -> list[Learner]:
     return [learner for name in names if (learner := get_learner(conn, name))]
 
 
+# A learner's goals and exclusions are both texts kept by position, each with its embeddings per model.
+_TOPICS = {"goal": ("goals", "goal_embeddings"), "exclusion": ("exclusions", "exclusion_embeddings")}
+
+
 def goal_vectors(conn: duckdb.DuckDBPyConnection, learner: str, model: str) -> dict[str, np.ndarray]:
     """Stored goal embeddings by `model`, keyed by goal text (only for goals as they read now)."""
-    table = conn.sql(
-        """
-        SELECT g.text, e.vector FROM goals g JOIN goal_embeddings e
-          ON e.learner = g.learner AND e.position = g.position AND e.model = ? AND e.text = g.text
-        WHERE g.learner = ? ORDER BY g.position
-        """,
-        params=[model, learner],
-    ).to_arrow_table()
-    return dict(zip(table.column("text").to_pylist(), vectors_of(table)))
+    return _topic_vectors(conn, "goal", learner, model)
+
+
+def exclusion_vectors(conn: duckdb.DuckDBPyConnection, learner: str, model: str) -> dict[str, np.ndarray]:
+    """Stored embeddings of the learner's exclusions by `model`, keyed by their text."""
+    return _topic_vectors(conn, "exclusion", learner, model)
 
 
 def store_goal_vectors(
     conn: duckdb.DuckDBPyConnection, learner: str, model: str, goals: Sequence[str], vectors: np.ndarray
 ) -> None:
     """Save the embeddings of a learner's goals, by position, replacing older ones."""
+    _store_topic_vectors(conn, "goal", learner, model, goals, vectors)
+
+
+def store_exclusion_vectors(
+    conn: duckdb.DuckDBPyConnection, learner: str, model: str, texts: Sequence[str], vectors: np.ndarray
+) -> None:
+    """Save the embeddings of a learner's exclusions, by position, replacing older ones."""
+    _store_topic_vectors(conn, "exclusion", learner, model, texts, vectors)
+
+
+def _topic_vectors(conn: duckdb.DuckDBPyConnection, topic: str, learner: str, model: str) -> dict[str, np.ndarray]:
+    texts, embeddings = _TOPICS[topic]
+    table = conn.sql(
+        f"""
+        SELECT t.text, e.vector FROM {texts} t JOIN {embeddings} e
+          ON e.learner = t.learner AND e.position = t.position AND e.model = ? AND e.text = t.text
+        WHERE t.learner = ? ORDER BY t.position
+        """,
+        params=[model, learner],
+    ).to_arrow_table()
+    return dict(zip(table.column("text").to_pylist(), vectors_of(table)))
+
+
+def _store_topic_vectors(conn: duckdb.DuckDBPyConnection, topic: str, learner: str, model: str,
+                         texts: Sequence[str], vectors: np.ndarray) -> None:
+    if not texts:
+        return
     staged = pa.table({
-        "learner": [learner] * len(goals),
-        "position": pa.array(range(len(goals)), pa.int32()),
-        "model": [model] * len(goals),
-        "text": list(goals),
+        "learner": [learner] * len(texts),
+        "position": pa.array(range(len(texts)), pa.int32()),
+        "model": [model] * len(texts),
+        "text": list(texts),
         "vector": _list_array(vectors),
     })
     conn.execute(
-        """
-        INSERT INTO goal_embeddings SELECT * FROM staged
+        f"""
+        INSERT INTO {_TOPICS[topic][1]} SELECT * FROM staged
         ON CONFLICT (learner, position, model) DO UPDATE SET text = excluded.text, vector = excluded.vector
         """
     )
@@ -424,19 +472,27 @@ def follows(conn: duckdb.DuckDBPyConnection, learner: str) -> set[tuple[str, str
 # --- reading for ranking ---------------------------------------------------------------------
 
 def window_posts(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, end: datetime,
-                 exclude_sources: Sequence[str] = ()) -> pa.Table:
-    """Embedded posts published in (start, end] with their vectors; undated posts count from when fetched."""
+                 exclude_sources: Sequence[str] = (), engagement: Mapping[str, str] | None = None) -> pa.Table:
+    """Embedded posts published in (start, end] with their vectors; undated posts count from when fetched.
+
+    `engagement` names, per source, the number in a post's metrics that counts as its engagement (e.g. reddit:
+    score); the `engagement` column holds it, NULL for other sources and posts that lack it.
+    """
+    named = sorted((engagement or {}).items())
+    picked = "".join(" WHEN ? THEN json_extract_string(p.metrics, ?)" for _ in named)
+    figure = f"TRY_CAST(CASE p.source{picked} END AS DOUBLE)" if named else "NULL::DOUBLE"
     return conn.sql(
-        """
+        f"""
         SELECT p.source, p.source_id, p.community, p.author, p.title, p.url,
-               coalesce(p.published_at, p.fetched_at) AS published_at, p.metrics, e.vector
+               coalesce(p.published_at, p.fetched_at) AS published_at, p.metrics, {figure} AS engagement, e.vector
         FROM posts p JOIN embeddings e
           ON e.source = p.source AND e.source_id = p.source_id AND e.model = ? AND e.content_hash = p.content_hash
         WHERE coalesce(p.published_at, p.fetched_at) > ? AND coalesce(p.published_at, p.fetched_at) <= ?
           AND NOT list_contains(?, p.source)
         ORDER BY p.source, p.source_id
         """,
-        params=[model, start, end, list(exclude_sources)],
+        params=[*(v for source, key in named for v in (source, f"$.{key}")), model, start, end,
+                list(exclude_sources)],
     ).to_arrow_table()
 
 

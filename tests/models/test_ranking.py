@@ -1,15 +1,21 @@
-"""Ranking on real posts: the right community per goal, every goal served, followed ones marked, reasons given."""
+"""Ranking on real posts: the right candidate per goal, every goal served, signals, diversity, feedback, exclusions."""
 from __future__ import annotations
 
+import csv
 import gzip
+import itertools
 import json
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from models.embedding import Embedder, post_text
-from models.ranking import Candidate, WindowPosts, rank
+from models.ranking import Candidate, Preferences, RankingSettings, Recommendation, WindowPosts, rank
 from tests.conftest import shared_path
 
 GROUPS = ("sci.space", "rec.autos", "comp.graphics", "sci.med")
@@ -131,3 +137,220 @@ def test_a_candidate_naming_what_the_learner_follows_gains_a_reason_and_a_nudge(
     assert space.score == pytest.approx(before.score + 0.02, abs=1e-3)
     assert "Mentions NASA, which you follow on LinkedIn." in space.reasons
     assert all("follow on LinkedIn" not in r for i in nudged.items if i.key != "sci.space" for r in i.reasons)
+
+
+# --- real Reddit posts: signals, diversification, feedback and exclusions --------------------------------------
+
+SUBREDDITS = ("travel", "solotravel", "camping", "hiking", "boardgames", "gaming", "Cooking")
+CAMPING = "Go camping and sleep outdoors in a tent"
+TRAVEL = "Plan trips and travel the world"
+BOARD_GAMES = "Discover modern board games to play with friends"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Up to 40 real text posts per subreddit, in the archive's order, with their scores and embeddings."""
+
+    rows: list[dict[str, str]]
+    vectors: np.ndarray
+
+    def of(self, subreddit: str) -> list[int]:
+        return [i for i, r in enumerate(self.rows) if r["subreddit"] == subreddit]
+
+
+@pytest.fixture(scope="module")
+def reddit(embedder: Embedder) -> Corpus:
+    csv.field_size_limit(sys.maxsize)
+    rows: list[dict[str, str]] = []
+    for name in SUBREDDITS:
+        path = shared_path("reddit-top-posts-by-subreddit", "data", f"{name}.csv.gz")
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+            texts = (r for r in csv.DictReader(fh) if r.get("selftext"))
+            rows += [{**r, "subreddit": name} for r in itertools.islice(texts, 40)]
+    return Corpus(rows, embedder.encode([post_text(r["title"], r["selftext"]) for r in rows]))
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One corpus post as it appears in a window: where, by whom, with what engagement figure."""
+
+    row: int
+    community: str
+    source: str = "rss"
+    author: str = ""
+    engagement: float = float("nan")
+
+
+def window(corpus: Corpus, placed: list[Placed]) -> WindowPosts:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    return WindowPosts(
+        source=[p.source for p in placed], community=[p.community for p in placed],
+        author=[p.author for p in placed], title=[corpus.rows[p.row]["title"] for p in placed],
+        url=[f"https://www.reddit.com/comments/{corpus.rows[p.row]['id']}" for p in placed],
+        published_at=[start + timedelta(hours=n) for n in range(len(placed))],
+        vectors=corpus.vectors[[p.row for p in placed]],
+        engagement=np.array([p.engagement for p in placed]),
+    )
+
+
+def as_community(corpus: Corpus, rows: list[int], name: str, source: str = "rss") -> list[Placed]:
+    return [Placed(i, name, source) for i in rows]
+
+
+def ranked(corpus: Corpus, embedder: Embedder, placed: list[Placed], goals: tuple[str, ...], top: int = 10,
+           **options) -> list[Recommendation]:
+    return list(rank("community", goals, embedder.encode(list(goals)), window(corpus, placed), {},
+                     window_days=30, top=top, **options).items)
+
+
+def every_subreddit(corpus: Corpus) -> list[Placed]:
+    return [p for name in SUBREDDITS for p in as_community(corpus, corpus.of(name), f"r/{name}", "reddit")]
+
+
+def test_a_quiet_focused_community_beats_a_loud_unfocused_one(embedder: Embedder, reddit: Corpus) -> None:
+    # The same eight camping posts in both, so their best posts are equally good: one blog posts nothing else
+    # (two a week), the forum buries them among ~100 posts on board games, video games and cooking.
+    camping = reddit.of("camping")[:8]
+    chatter = reddit.of("boardgames") + reddit.of("gaming") + reddit.of("Cooking")
+    placed = as_community(reddit, camping, "Tent Diaries") + as_community(reddit, camping + chatter, "Outdoor Forum")
+    quiet, loud = ranked(reddit, embedder, placed, (CAMPING,))
+    assert (quiet.key, loud.key) == ("Tent Diaries", "Outdoor Forum")
+    assert quiet.signals["relevance"] == pytest.approx(loud.signals["relevance"])
+    assert quiet.signals["focus"] > loud.signals["focus"]
+    assert quiet.signals["activity"] < loud.signals["activity"] == 1.0, "activity saturates at a few posts a week"
+
+
+def test_activity_saturates_so_volume_beyond_a_few_posts_a_week_earns_nothing(embedder: Embedder,
+                                                                               reddit: Corpus) -> None:
+    camping = reddit.of("camping")
+    placed = as_community(reddit, camping[:13], "Weekly") + as_community(reddit, camping[13:40], "Daily")
+    by_key = {item.key: item.signals["activity"] for item in ranked(reddit, embedder, placed, (CAMPING,))}
+    assert by_key == {"Weekly": 1.0, "Daily": 1.0}
+
+
+def test_a_learner_with_three_goals_gets_places_for_each_as_their_weights_say(embedder: Embedder,
+                                                                              reddit: Corpus) -> None:
+    goals = (TRAVEL, CAMPING, BOARD_GAMES)
+    camping = reddit.of("camping")
+    placed = ([p for p in every_subreddit(reddit) if p.community != "r/camping"]
+              + as_community(reddit, camping[:20], "Camp Stove Blog") + as_community(reddit, camping[20:], "Tent Life"))
+    even = ranked(reddit, embedder, placed, goals, top=3)
+    assert [item.goal for item in even] and {item.goal for item in even} == set(goals)
+    weighted = ranked(reddit, embedder, placed, goals, top=6, preferences=Preferences(weights=(1, 1, 0.5)))
+    assert Counter(item.goal for item in weighted) == {TRAVEL: 3, CAMPING: 2, BOARD_GAMES: 1}
+    assert Counter(item.goal for item in ranked(reddit, embedder, placed, goals, top=6)) == {g: 2 for g in goals}
+
+
+@pytest.mark.parametrize("weights", [(1.0,), (1.0, 0.0), (1.0, -2.0)])
+def test_goal_weights_must_be_one_positive_number_per_goal(embedder: Embedder, reddit: Corpus,
+                                                           weights: tuple[float, ...]) -> None:
+    with pytest.raises(ValueError, match="goal weights"):
+        ranked(reddit, embedder, every_subreddit(reddit), (TRAVEL, CAMPING), preferences=Preferences(weights=weights))
+
+
+def mirrored(reddit: Corpus) -> list[Placed]:
+    """r/camping, a feed that republishes 25 of its first 30 posts, r/hiking, and the rest."""
+    camping = reddit.of("camping")
+    return (as_community(reddit, camping[:30], "r/camping", "reddit")
+            + as_community(reddit, camping[:25] + camping[30:35], "Camping Mirror")
+            + [p for p in every_subreddit(reddit) if p.community != "r/camping"])
+
+
+def test_a_near_duplicate_waits_until_nothing_else_is_left(embedder: Embedder, reddit: Corpus) -> None:
+    plain = ranked(reddit, embedder, mirrored(reddit), (CAMPING,), top=3, settings=RankingSettings(near_duplicate=1.01))
+    first, twin = (item.key for item in plain[:2])
+    assert {first, twin} == {"r/camping", "Camping Mirror"}
+    listed = ranked(reddit, embedder, mirrored(reddit), (CAMPING,), top=20)
+    keys = [item.key for item in listed]
+    assert keys[0] == first and keys[-1] == twin
+    assert listed[-1].score > listed[1].score, "set aside for repeating the first, not for its score"
+    assert twin not in [item.key for item in ranked(reddit, embedder, mirrored(reddit), (CAMPING,), top=3)]
+
+
+def test_a_thumbs_down_community_vanishes_and_ones_like_it_drop(embedder: Embedder, reddit: Corpus) -> None:
+    before = {item.key: item for item in ranked(reddit, embedder, mirrored(reddit), (CAMPING,), top=20)}
+    after = ranked(reddit, embedder, mirrored(reddit), (CAMPING,), top=20,
+                   preferences=Preferences(votes={("reddit", "r/camping"): -1}))
+    keys = [item.key for item in after]
+    assert "r/camping" not in keys
+    mirror = after[keys.index("Camping Mirror")]
+    assert mirror.score == pytest.approx(before["Camping Mirror"].score - RankingSettings().w_voted_down, abs=1e-3)
+    assert keys.index("Camping Mirror") > keys.index("r/hiking")
+    assert "Much like r/camping, which you gave a thumbs-down." in mirror.reasons
+    assert mirror.signals["feedback"] == -RankingSettings().w_voted_down
+    others = {item.key: item.score for item in after if item.key != "Camping Mirror"}
+    assert others == {key: before[key].score for key in others}, "ones unlike it keep their score"
+
+
+def test_a_thumbs_up_lifts_ones_like_it_a_little(embedder: Embedder, reddit: Corpus) -> None:
+    before = {item.key: item.score for item in ranked(reddit, embedder, mirrored(reddit), (CAMPING,), top=20)}
+    after = {item.key: item for item in ranked(reddit, embedder, mirrored(reddit), (CAMPING,), top=20,
+                                               preferences=Preferences(votes={("reddit", "r/camping"): 1}))}
+    lift = RankingSettings().w_voted_up
+    assert after["Camping Mirror"].score == pytest.approx(before["Camping Mirror"] + lift, abs=1e-3)
+    assert after["r/camping"].score == pytest.approx(before["r/camping"] + lift, abs=1e-3)
+    assert "You gave it a thumbs-up." in after["r/camping"].reasons
+    assert "Much like r/camping, which you gave a thumbs-up." in after["Camping Mirror"].reasons
+    assert after["r/hiking"].score == before["r/hiking"]
+
+
+def test_a_community_much_like_one_already_followed_loses_a_little_novelty(embedder: Embedder,
+                                                                           reddit: Corpus) -> None:
+    camping = reddit.of("camping")
+    placed = (as_community(reddit, camping[:20], "Camp Stove Blog") + as_community(reddit, camping[20:], "Tent Life")
+              + [p for p in every_subreddit(reddit) if p.community != "r/camping"])
+    items = {i.key: i for i in ranked(reddit, embedder, placed, (CAMPING,), followed=frozenset({("rss", "Tent Life")}))}
+    assert "Tent Life" not in items
+    blog = items["Camp Stove Blog"]
+    assert 0 < blog.signals["novelty"] < 1
+    assert "Much like Tent Life, which you already follow." in blog.reasons
+    assert items["r/hiking"].signals["novelty"] == 1.0
+
+
+def test_engagement_is_judged_where_it_was_earned_so_units_and_audience_size_do_not_count(
+        embedder: Embedder, reddit: Corpus) -> None:
+    # Real figures: r/camping's own scores (hundreds to thousands of upvotes) and one X account's like counts
+    # (mostly tens). On Reddit the camping posts get the community's lowest scores, on X its highest likes.
+    scores = sorted(float(reddit.rows[i]["score"]) for i in reddit.of("camping"))
+    likes = sorted(float(t["public_metrics"]["like_count"])
+                   for line in shared_path("x-api-v2-twarc-responses", "media_policy_violation_on.jsonl").open()
+                   for t in json.loads(line).get("data", []))[-40:]
+    camping, cooking = reddit.of("camping"), reddit.of("Cooking")
+
+    def placed(like_scale: float) -> list[Placed]:
+        return ([Placed(i, "r/camping", "reddit", engagement=s) for i, s in zip(camping[:20], scores[:20])]
+                + [Placed(i, "r/camping", "reddit", engagement=s) for i, s in zip(cooking[:20], scores[20:])]
+                + [Placed(i, "@campfire", "x", engagement=n * like_scale) for i, n in zip(camping[20:], likes[20:])]
+                + [Placed(i, "@campfire", "x", engagement=n * like_scale) for i, n in zip(cooking[20:], likes[:20])]
+                + as_community(reddit, reddit.of("hiking"), "Trail Notes"))
+
+    items = {i.key: i for i in ranked(reddit, embedder, placed(1.0), (CAMPING,))}
+    x, subreddit, feed = items["@campfire"], items["r/camping"], items["Trail Notes"]
+    assert x.signals["engagement"] > 0.5 > subreddit.signals["engagement"]
+    assert feed.signals["engagement"] is None, "a feed has no figures: neutral"
+    assert re.search(r"median [\d,]+ likes on those, above \d+% of its posts", x.reasons[0])
+    assert re.search(r"median [\d,]+ upvotes on those", subreddit.reasons[0])
+    thousandfold = {i.key: i for i in ranked(reddit, embedder, placed(1000.0), (CAMPING,))}
+    assert ({k: (i.score, i.signals) for k, i in thousandfold.items()}
+            == {k: (i.score, i.signals) for k, i in items.items()})
+
+
+def test_a_person_posting_on_the_goal_in_several_communities_gains(embedder: Embedder, reddit: Corpus) -> None:
+    camping = reddit.of("camping")
+    placed = ([Placed(i, "r/camping", "reddit", "jane") for i in camping[:5]]
+              + [Placed(i, "r/hiking", "reddit", "jane") for i in camping[5:10]]
+              + [Placed(i, "r/camping", "reddit", "joe") for i in camping[10:20]])
+    people = {i.key: i for i in rank("person", [CAMPING], embedder.encode([CAMPING]), window(reddit, placed), {},
+                                     window_days=30, top=5).items}
+    assert people["jane"].signals["breadth"] > people["joe"].signals["breadth"] == 0
+    assert "Writes about this goal in 2 communities." in people["jane"].reasons
+
+
+def test_candidates_mostly_about_an_excluded_topic_drop(embedder: Embedder, reddit: Corpus) -> None:
+    placed = every_subreddit(reddit)
+    plain = {item.key for item in ranked(reddit, embedder, placed, (TRAVEL,))}
+    assert {"r/travel", "r/solotravel", "r/camping", "r/hiking"} <= plain
+    for topic, gone in (("camping and hiking", {"r/camping", "r/hiking"}), ("camping", {"r/camping"})):
+        kept = {item.key for item in ranked(reddit, embedder, placed, (TRAVEL,),
+                                            preferences=Preferences(exclusion_vectors=embedder.encode([topic])))}
+        assert kept == plain - gone, topic

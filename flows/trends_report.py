@@ -1,0 +1,59 @@
+"""The trends report as one self-contained HTML page: a chart of weekly topic volume (inline SVG) and a table."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import matplotlib
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+from matplotlib import dates as mdates
+from matplotlib.figure import Figure
+
+from flows.trends import TrendsReport, last_day, to_json
+
+# Lines the chart can tell apart; the table lists every topic.
+CHART_TOPICS = 8
+_SVG_START = re.compile(r"<svg\b")
+_SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def chart_svg(report: TrendsReport, top: int = CHART_TOPICS) -> str:
+    """Posts per week of the first `top` topics of the report, the window shaded, as an inline <svg> element."""
+    # Text stays text (searchable, small) and ids do not change from run to run.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "pln-trends", "font.size": 9}):
+        figure = Figure(figsize=(9, 3.6), layout="constrained")
+        axes = figure.add_subplot()
+        middles = [start + timedelta(days=3.5) for start in report.week_starts]
+        for topic in report.topics[:top]:
+            # A $ would start matplotlib's math mode.
+            name = f"#{topic.id} {topic.label}".replace("$", r"\$")
+            axes.plot(middles, topic.weekly, marker="o", linewidth=1.6, label=name)
+        axes.axvspan(report.window_start, report.as_of, color="#f2c14e", alpha=0.25, linewidth=0,
+                     label=f"last {report.window_days} days")
+        axes.set_ylabel("posts per week")
+        axes.set_ylim(bottom=0)
+        axes.set_xticks([*report.week_starts, report.as_of])
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+        axes.grid(axis="y", alpha=0.3)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        if report.topics:
+            axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    svg = buffer.getvalue()
+    # Drop the XML declaration and DOCTYPE: inside HTML the <svg> element stands alone.
+    return svg[_SVG_START.search(svg).start():]
+
+
+def render_html(report: TrendsReport) -> str:
+    """The whole page: every style inline, the chart as SVG, no script and nothing fetched from a network."""
+    environment = Environment(loader=PackageLoader("flows", "templates"), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True)
+    environment.filters["link"] = lambda url: url if _SAFE_LINK.match(url or "") else ""
+    since = {t.id: last_day(report.first_seen[t.id]) if t.id in report.first_seen else None for t in report.topics}
+    return environment.get_template("trends.html.j2").render(
+        report=report, topics=to_json(report), since=since, chart=Markup(chart_svg(report)),
+    )

@@ -1,18 +1,22 @@
 """Recommends communities and people to a learner; the daily flow does it for every learner and keeps the result."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pyarrow as pa
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from connectors import linkedin
+from connectors.base import Person
 from flows.learners import exclusion_vectors, goal_vectors, require_learner
 from models import identity
 from models.embedding import Embedder
-from models.ranking import ENGAGEMENT_METRIC, Candidate, Preferences, Ranking, Recommendation, WindowPosts, rank
+from models.ranking import (ENGAGEMENT_METRIC, Candidate, Key, Preferences, Ranking, Recommendation, WindowPosts,
+                            rank)
 from warehouse import db, feedback, network, queries
 
 KINDS = ("community", "person")
@@ -38,16 +42,7 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
     learner = require_learner(conn, learner_name)
     as_of = as_of or datetime.now(UTC)
     goals = goal_vectors(conn, learner, embedder)
-    # Learners' own LinkedIn posts say what they write about; they are nobody's community to join.
-    table = queries.window_posts(conn, embedder.name, as_of - timedelta(days=window_days), as_of,
-                                 exclude_sources=(linkedin.SOURCE,), engagement=ENGAGEMENT_METRIC)
-    posts = WindowPosts(
-        source=table.column("source").to_pylist(), community=table.column("community").to_pylist(),
-        author=table.column("author").to_pylist(), title=table.column("title").to_pylist(),
-        url=table.column("url").to_pylist(), published_at=table.column("published_at").to_pylist(),
-        vectors=queries.vectors_of(table),
-        engagement=table.column("engagement").to_numpy(zero_copy_only=False).astype(float),
-    )
+    posts = _window_posts(conn, embedder.name, as_of - timedelta(days=window_days), as_of)
     communities = queries.communities(conn)
     names = {key: c.name for key, c in communities.items()}
     # From the learner's LinkedIn export: connections and followed members count as followed already;
@@ -63,13 +58,46 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
             same_person = {}
         else:
             people = queries.people(conn)
-            candidates = {k: Candidate(p.name, p.url, p.description, p.followers) for k, p in people.items()}
+            candidates = _PeopleAsCandidates(people)
             same_person = identity.aliases(people)
         preferences = Preferences(learner.goal_weights(), excluded, feedback.votes(conn, learner.name, kind))
         by_kind[kind] = rank(kind, learner.goals, goals, posts, candidates, followed=followed,
                              community_names=names, aliases=same_person, interests=interests,
                              preferences=preferences, window_days=window_days, top=top)
     return Recommendations(learner.name, as_of, window_days, by_kind)
+
+
+class _PeopleAsCandidates(Mapping[Key, Candidate]):
+    """People as candidates, each made when the ranker asks for it: it asks for a few among a hundred thousand."""
+
+    def __init__(self, people: Mapping[Key, Person]) -> None:
+        self._people = people
+
+    def __getitem__(self, key: Key) -> Candidate:
+        person = self._people[key]
+        return Candidate(person.name, person.url, person.description, person.followers)
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._people)
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+
+def _window_posts(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, end: datetime) -> WindowPosts:
+    # Learners' own LinkedIn posts say what they write about; they are nobody's community to join.
+    table, order = queries.ranking_window(conn, model, start, end, exclude_sources=(linkedin.SOURCE,),
+                                          engagement=ENGAGEMENT_METRIC)
+
+    def column(name: str) -> pa.Array:
+        # Kept in Arrow: the ranker turns into Python objects only the few posts it shows.
+        return table.column(name).take(order).combine_chunks()
+
+    return WindowPosts(
+        source=column("source"), community=column("community"), author=column("author"), title=column("title"),
+        url=column("url"), published_at=column("published_at"), vectors=queries.vectors_of(table),
+        engagement=column("engagement").to_numpy(zero_copy_only=False).astype(float), vector_row=order,
+    )
 
 
 def as_json(item: Recommendation, rank_: int) -> dict:

@@ -5,12 +5,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from scipy import sparse
 
 Key = tuple[str, str]
+# A column of window posts: a list, or an Arrow array read as it is, so a million posts never become Python objects.
+Column = Sequence[Any] | pa.Array
 
 _PLATFORMS = {"rss": "feeds", "reddit": "Reddit", "x": "X", "linkedin": "LinkedIn"}
 # The number in a post's metrics that measures its engagement, per source, and what people call it. Feeds have none.
@@ -26,16 +29,35 @@ class WindowPosts:
     """Embedded posts from the time window, as parallel columns; `vectors` rows are unit length.
 
     `engagement` holds each post's ENGAGEMENT_METRIC figure (NaN where its source or the post has none).
+    `vector_row` is each post's row in `vectors` when they are stored in another order (None: the same row).
     """
 
-    source: Sequence[str]
-    community: Sequence[str]
-    author: Sequence[str]
-    title: Sequence[str]
-    url: Sequence[str]
-    published_at: Sequence[datetime]
+    source: Column
+    community: Column
+    author: Column
+    title: Column
+    url: Column
+    published_at: Column
     vectors: np.ndarray
     engagement: np.ndarray | None = None
+    vector_row: np.ndarray | None = None
+    # Similarities by the bytes of the matrix they are to: each kind ranked in a call reuses the one pass.
+    _similarities: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def similarities(self, to: np.ndarray) -> np.ndarray:
+        """Posts x rows of `to`: each post's dot product with each row, in post order."""
+        key = np.ascontiguousarray(to).tobytes() + str(to.shape).encode()
+        if key not in self._similarities:
+            scores = self.vectors @ to.T
+            self._similarities[key] = scores if self.vector_row is None else scores[self.vector_row]
+        return self._similarities[key]
+
+    def vector(self, i: int) -> np.ndarray:
+        return self.vectors[i if self.vector_row is None else self.vector_row[i]]
+
+    def rows(self, post_ids: np.ndarray) -> np.ndarray:
+        """The `vectors` rows of these posts."""
+        return post_ids if self.vector_row is None else self.vector_row[post_ids]
 
 
 @dataclass(frozen=True)
@@ -214,10 +236,13 @@ def rank(
     # Centroids cost a pass over the posts: only for candidates that can be listed and those they are compared to.
     in_play = (stats.closest >= settings.min_relevance).any(axis=0)
     in_play[known + list(votes)] = True
-    centroids = _centroids(stats, posts.vectors, in_play)
+    centroids = _centroids(stats, posts, in_play)
     signals = _signals(kind, posts, source, stats, centroids, known, votes, window_days, settings)
-    shared = [_interests_named(candidates.get(key), interests) for key in stats.keys]
-    interest = settings.w_interest * np.array([bool(found) for found in shared], dtype=float)
+    # Only a candidate in play can fit a goal, so only their texts are searched.
+    shared = ({j: _interests_named(candidates.get(stats.keys[j]), interests) for j in np.flatnonzero(in_play).tolist()}
+              if interests else {})
+    interest = np.zeros(len(stats.keys))
+    interest[list(shared)] = settings.w_interest * np.array([bool(found) for found in shared.values()], dtype=float)
     scores = _scores(stats, signals, interest, settings)
     if preferences.exclusion_vectors is not None and len(preferences.exclusion_vectors):
         scores[_excluded(posts, stats, preferences.exclusion_vectors, settings)] = -np.inf
@@ -236,9 +261,9 @@ def rank(
         info = candidates.get(key) or Candidate(name=key[1])
         names = community_names or {}
         evidence = tuple(
-            Evidence(posts.title[i], posts.url[i], round(float(posts.vectors[i] @ goal_vectors[g]), 4),
-                     posts.published_at[i], names.get((posts.source[i], posts.community[i]), posts.community[i]))
-            for i in stats.best_posts(g, j, settings.evidence)
+            Evidence(_at(posts.title, i), _at(posts.url, i), round(float(posts.vector(i) @ goal_vectors[g]), 4),
+                     _at(posts.published_at, i), _community_name(posts, i, names))
+            for i in stats.best_posts(g, j, settings.evidence).tolist()
         )
         on_goal_communities = signals.communities_on_goal
         liked, disliked = signals.liked, signals.disliked
@@ -252,7 +277,7 @@ def rank(
             liked=name_of(int(liked.group[j])) if liked.cosine[j] >= settings.similar else "",
             liked_itself=bool(liked.group[j] == j),
             disliked=name_of(int(disliked.group[j])) if signals.feedback[j] < 0 else "",
-            other_accounts=tuple(also_as.get(key, ())), interests=shared[j],
+            other_accounts=tuple(also_as.get(key, ())), interests=shared.get(j, ()),
         )
         engagement = signals.engagement.signal[g, j]
         figures = {
@@ -360,7 +385,7 @@ def _group_stats(grouping: tuple[list[Key], np.ndarray, np.ndarray], posts: Wind
         return _GroupStats(keys, post_ids, group, np.zeros((0, n_goals)), relevant, closest, relevance, focus,
                            on_topic, count, by_fit, starts)
     # Scored over every window post and then selected, so the vectors themselves are never copied.
-    sims = (posts.vectors @ goal_vectors.T)[post_ids]  # grouped posts x goals
+    sims = posts.similarities(goal_vectors)[post_ids]  # grouped posts x goals
     rank_of = np.arange(len(post_ids))
     for g in range(n_goals):
         s = sims[:, g]
@@ -386,15 +411,20 @@ def _group_stats(grouping: tuple[list[Key], np.ndarray, np.ndarray], posts: Wind
                        starts)
 
 
-def _centroids(stats: _GroupStats, vectors: np.ndarray, wanted: np.ndarray) -> _Centroids:
+def _centroids(stats: _GroupStats, posts: WindowPosts, wanted: np.ndarray) -> _Centroids:
     """The wanted groups' mean post vectors at unit length: what each talks about overall."""
     row = np.full(len(stats.keys), -1, dtype=np.int64)
     row[wanted] = np.arange(int(wanted.sum()))
-    posts = wanted[stats.group]
-    members = sparse.csr_matrix(
-        (np.ones(int(posts.sum()), dtype=vectors.dtype), (row[stats.group[posts]], stats.post_ids[posts])),
-        shape=(int(wanted.sum()), len(vectors)))
-    sums = np.asarray(members @ vectors)
+    members = wanted[stats.group]
+    # Built as CSR by hand, each group's posts in window order: the sums then add up in that order whatever the
+    # order the vectors are stored in, and come out the same to the last bit.
+    member_rows = row[stats.group[members]]
+    by_row = np.argsort(member_rows, kind="stable")
+    indptr = np.r_[0, np.cumsum(np.bincount(member_rows, minlength=int(wanted.sum())))]
+    matrix = sparse.csr_matrix(
+        (np.ones(len(by_row), dtype=posts.vectors.dtype), posts.rows(stats.post_ids[members][by_row]), indptr),
+        shape=(int(wanted.sum()), len(posts.vectors)))
+    sums = np.asarray(matrix @ posts.vectors)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return _Centroids(row, sums / np.where(norms > 0, norms, 1))
 
@@ -414,9 +444,9 @@ def _nearest(centroids: _Centroids, among: list[int], skip_self: bool = False) -
     return nearest
 
 
-def _codes(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+def _codes(values: Column) -> tuple[np.ndarray, list[str]]:
     """Each value's number among the distinct values, and those values (hashed: fast on a million posts)."""
-    encoded = pa.array(values, pa.string()).dictionary_encode()
+    encoded = (values if isinstance(values, pa.Array) else pa.array(values, pa.string())).dictionary_encode()
     return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
 
 
@@ -518,7 +548,7 @@ def _excluded(posts: WindowPosts, stats: _GroupStats, exclusion_vectors: np.ndar
 
     A post is about an excluded topic when it is on topic for it and closer to it than to the goal.
     """
-    closest = (posts.vectors @ exclusion_vectors.T).max(axis=1)[stats.post_ids]
+    closest = posts.similarities(exclusion_vectors).max(axis=1)[stats.post_ids]
     n_groups = len(stats.keys)
     shares = []
     for g in range(stats.sims.shape[1]):
@@ -569,9 +599,19 @@ def _take_goals_in_turn(groups: np.ndarray, best_goal: np.ndarray, scores: np.nd
 def _communities_of(stats: _GroupStats, j: int, posts: WindowPosts,
                     names: Mapping[Key, str]) -> tuple[str, ...]:
     ordered: dict[str, None] = {}
-    for i in stats.post_ids[stats.group == j]:
-        ordered.setdefault(names.get((posts.source[i], posts.community[i]), posts.community[i]))
+    for i in stats.post_ids[stats.group == j].tolist():
+        ordered.setdefault(_community_name(posts, i, names))
     return tuple(ordered)
+
+
+def _community_name(posts: WindowPosts, i: int, names: Mapping[Key, str]) -> str:
+    community = _at(posts.community, i)
+    return names.get((_at(posts.source, i), community), community)
+
+
+def _at(column: Column, i: int) -> Any:
+    """Post i's value in a column, as a Python object."""
+    return column[i].as_py() if isinstance(column, pa.Array) else column[i]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import datetime
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.base import Community, Fetch, Person, Post
 
@@ -473,23 +474,44 @@ def follows(conn: duckdb.DuckDBPyConnection, learner: str) -> set[tuple[str, str
 
 def window_posts(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, end: datetime,
                  exclude_sources: Sequence[str] = (), engagement: Mapping[str, str] | None = None) -> pa.Table:
-    """Embedded posts published in (start, end] with their vectors; undated posts count from when fetched.
+    """Embedded posts published in (start, end] with their vectors, in (source, source_id) order; undated posts
+    count from when fetched.
 
     `engagement` names, per source, the number in a post's metrics that counts as its engagement (e.g. reddit:
     score); the `engagement` column holds it, NULL for other sources and posts that lack it.
     """
+    return _window(conn, "p.source_id, p.community, p.author, p.title, p.url, {when} AS published_at, p.metrics",
+                   model, start, end, exclude_sources, engagement, "ORDER BY p.source, p.source_id")
+
+
+def ranking_window(conn: duckdb.DuckDBPyConnection, model: str, start: datetime, end: datetime,
+                   exclude_sources: Sequence[str] = (),
+                   engagement: Mapping[str, str] | None = None) -> tuple[pa.Table, np.ndarray]:
+    """window_posts' posts with just what ranking reads, in no set order, and the row order that sorts them by
+    (source, source_id).
+
+    Sorting is left to the caller because a sort in DuckDB moves every vector, and the ranker needs only the
+    order: its sums and ties then come out as over window_posts.
+    """
+    table = _window(conn, "p.source_id, p.community, p.author, p.title, p.url, {when} AS published_at",
+                    model, start, end, exclude_sources, engagement, "")
+    order = pc.sort_indices(table, [("source", "ascending"), ("source_id", "ascending")])
+    return table, order.to_numpy()
+
+
+def _window(conn: duckdb.DuckDBPyConnection, columns: str, model: str, start: datetime, end: datetime,
+            exclude_sources: Sequence[str], engagement: Mapping[str, str] | None, order: str) -> pa.Table:
     named = sorted((engagement or {}).items())
     picked = "".join(" WHEN ? THEN json_extract_string(p.metrics, ?)" for _ in named)
     figure = f"TRY_CAST(CASE p.source{picked} END AS DOUBLE)" if named else "NULL::DOUBLE"
+    when = "coalesce(p.published_at, p.fetched_at)"
     return conn.sql(
         f"""
-        SELECT p.source, p.source_id, p.community, p.author, p.title, p.url,
-               coalesce(p.published_at, p.fetched_at) AS published_at, p.metrics, {figure} AS engagement, e.vector
+        SELECT p.source, {columns.format(when=when)}, {figure} AS engagement, e.vector
         FROM posts p JOIN embeddings e
           ON e.source = p.source AND e.source_id = p.source_id AND e.model = ? AND e.content_hash = p.content_hash
-        WHERE coalesce(p.published_at, p.fetched_at) > ? AND coalesce(p.published_at, p.fetched_at) <= ?
-          AND NOT list_contains(?, p.source)
-        ORDER BY p.source, p.source_id
+        WHERE {when} > ? AND {when} <= ? AND NOT list_contains(?, p.source)
+        {order}
         """,
         params=[*(v for source, key in named for v in (source, f"$.{key}")), model, start, end,
                 list(exclude_sources)],

@@ -134,8 +134,11 @@ def embed_on_dask(conn, address: str, reporter: Reporter, *, model: str | None =
     # PLN_MODEL and the runtime resolved in the flow process; the name check in the task catches any mismatch.
     options = {str(k): v for k, v in (embedder_options or {}).items() if v is not None}
     for option, (variable, kind) in FORWARDED_ENV.items():
-        if option not in options and os.environ.get(variable, "").strip():
-            options[option] = kind(os.environ[variable].strip())
+        if option not in options and (value := os.environ.get(variable, "").strip()):
+            try:
+                options[option] = kind(value)
+            except ValueError:
+                raise UsageError(f"{variable}={value!r}: not a valid {option}") from None
     requested = model or os.environ.get("PLN_MODEL") or None
     name = Embedder(requested, **options).name  # cheap: the model itself loads on first encode
     started = time.perf_counter()

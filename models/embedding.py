@@ -138,8 +138,10 @@ class Embedder:
                  max_tokens: int | None = None, threads: int | None = None, text: str | None = None) -> None:
         self.model_name, self.path = model_location(model)
         self.runtime = choose_runtime(runtime)
-        if max_tokens is None and os.environ.get("PLN_EMBED_MAX_TOKENS"):
-            max_tokens = int(os.environ["PLN_EMBED_MAX_TOKENS"])
+        if max_tokens is None and (limit := os.environ.get("PLN_EMBED_MAX_TOKENS", "").strip()):
+            if not limit.isdigit():
+                raise ModelError(f"PLN_EMBED_MAX_TOKENS={limit!r}: not a whole number of tokens")
+            max_tokens = int(limit)
         self.max_tokens = max_tokens if max_tokens is not None else DEFAULT_MAX_TOKENS[self.runtime]
         if self.runtime == "torch" and self.model_name == PACKAGED_MODEL and self.max_tokens == STOCK_MAX_TOKENS:
             self.max_tokens = None  # the model's own limit: stock, filed under the stock name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from prefect.cache_policies import NO_CACHE
 from connectors.base import Fetch, Post
 from flows import dask_embed
 from flows.embed import EmbedChunksFailed, embed_flow
+from flows.errors import UsageError
+from flows.report import LogReporter
 from models.embedding import Embedder
 from tests.conftest import shared_path
 from warehouse import db, queries
@@ -252,3 +255,9 @@ def test_a_flow_loaded_from_its_file_is_refused_before_any_chunk_is_sent(prefect
     state = by_file(db_path=str(path), dask_address=cluster, reporter=Recorder(), return_state=True)
     with pytest.raises(UsageError, match="module entrypoint"):
         state.result()
+
+
+def test_a_bad_embedding_setting_is_named_before_anything_is_sent(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
+    monkeypatch.setenv("PLN_EMBED_MAX_TOKENS", "sixty-four")
+    with db.connect(db_path) as conn, pytest.raises(UsageError, match="PLN_EMBED_MAX_TOKENS='sixty-four'"):
+        dask_embed.embed_on_dask(conn, "tcp://127.0.0.1:9", LogReporter(logging.getLogger(__name__)))

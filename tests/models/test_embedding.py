@@ -71,6 +71,10 @@ def test_the_default_is_int8_onnx_on_64_readable_tokens_filed_under_its_own_name
     monkeypatch.setenv("PLN_EMBED_TEXT", "html")
     with pytest.raises(ModelError, match="html"):
         Embedder()
+    monkeypatch.setenv("PLN_EMBED_TEXT", "raw")
+    monkeypatch.setenv("PLN_EMBED_MAX_TOKENS", "lots")
+    with pytest.raises(ModelError, match="PLN_EMBED_MAX_TOKENS='lots'"):
+        Embedder()
 
 
 def test_readable_text_keeps_the_words_and_the_sites_and_drops_link_and_markup_noise() -> None:

@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.embedding import Embedder, post_text  # noqa: E402
-from models.trends import (_TOKEN, Period, TrendPosts, TrendSettings, _label_text, cluster,  # noqa: E402
+from models.trends import (LABEL_TOKEN, Period, TrendPosts, TrendSettings, label_text, cluster,  # noqa: E402
                            find_trends, label_topics)
 from tests.trend_corpus import END, Doc, surge_docs  # noqa: E402
 
@@ -53,7 +53,7 @@ TOP = 10
 WARM_UP_POSTS = 500
 # BERTopic's default CountVectorizer token pattern: its terms must be found in the reference the same way.
 _BERTOPIC_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_PLN_TOKEN = re.compile(_TOKEN)
+_PLN_TOKEN = re.compile(LABEL_TOKEN)
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def main() -> None:
     docs = load_posts(args.per_group)
     truth = [d.group for d in docs]
     settings = TrendSettings()
-    label_texts = [_label_text(d.subject, d.body, settings.label_chars) for d in docs]
+    label_texts = [label_text(d.subject, d.body, settings.label_chars) for d in docs]
     embedder = Embedder()
     began = time.perf_counter()
     vectors = np.asarray(embedder.encode([post_text(d.subject, d.body) for d in docs]), dtype=np.float32)

@@ -59,7 +59,7 @@ _WEB_WORDS = frozenset({"http", "https", "www", "com", "org", "net", "html", "ht
 # Links and email addresses: their words name hosts, not topics.
 _LINKS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
 # Words of at least three characters that start with a letter: no numbers, ids or stray letters as labels.
-_TOKEN = r"(?u)\b[^\W\d_][\w-]*[^\W_]\b"
+LABEL_TOKEN = r"(?u)\b[^\W\d_][\w-]*[^\W_]\b"
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def find_trends(posts: TrendPosts, period: Period, known: Sequence[KnownTopic] =
     k = len(centroids)
     sizes = np.bincount(labels, minlength=k)
     ids, matched = match_topics(centroids, known, next_id, settings.match, sizes)
-    names = label_topics([_label_text(t, x, settings.label_chars) for t, x in zip(posts.title, posts.text)],
+    names = label_topics([label_text(t, x, settings.label_chars) for t, x in zip(posts.title, posts.text)],
                          labels, k, settings)
     week_of = np.minimum(((published - weeks[0].timestamp()) // WEEK.total_seconds()).astype(np.int64),
                          len(weeks) - 1)
@@ -313,7 +313,7 @@ def choose_k(sample: np.ndarray, ceiling: int, settings: TrendSettings = TrendSe
 def label_topics(texts: Sequence[str], labels: np.ndarray, k: int,
                  settings: TrendSettings = TrendSettings()) -> list[tuple[str, ...]]:
     """Each topic's most distinctive terms by class-based TF-IDF, best first (see the module docstring)."""
-    vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | _WEB_WORDS), token_pattern=_TOKEN,
+    vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | _WEB_WORDS), token_pattern=LABEL_TOKEN,
                                  binary=True, min_df=2, dtype=np.float32)
     try:
         counts = vectorizer.fit_transform(texts)
@@ -388,7 +388,8 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1.0, norms)
 
 
-def _label_text(title: str, text: str, chars: int) -> str:
+def label_text(title: str, text: str, chars: int) -> str:
+    """What of a post its topic's label is drawn from: the title and the start of the body, links removed."""
     return _LINKS.sub(" ", f"{title}\n{text[:chars]}")
 
 

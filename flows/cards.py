@@ -71,6 +71,10 @@ class PersonCard:
     communities: tuple[Active, ...]
 
 
+class NotFound(UsageError):
+    """No community or person has the name given; the message names it."""
+
+
 def community_card(conn: duckdb.DuckDBPyConnection, name: str, learner: str | None = None, window_days: int = 28,
                    as_of: datetime | None = None, embedder: Embedder | None = None) -> CommunityCard:
     """The card of the community `name` (see find_community); goal shares when a learner is given."""
@@ -224,4 +228,4 @@ def _only(name: str, noun: str, plural: str, found: list[Found], similar: Callab
         raise UsageError(f"{name}: {len(found)} {plural} match ({listed}); name one as SOURCE:KEY")
     names = similar()
     hint = f"; did you mean {', '.join(names)}?" if names else f" (give a {noun}'s name, key or URL)"
-    raise UsageError(f"{name}: no such {noun}{hint}")
+    raise NotFound(f"{name}: no such {noun}{hint}")

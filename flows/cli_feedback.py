@@ -9,6 +9,7 @@ from typing import Annotated
 import duckdb
 import typer
 
+from flows import cards
 from flows.cli_common import connect, out
 from flows.errors import UsageError
 from connectors.base import Person
@@ -25,17 +26,27 @@ class ItemKind(str, Enum):
 
 
 def resolve_item(conn: duckdb.DuckDBPyConnection, text: str, kind: str | None = None) -> Item:
-    """The one community or person `text` names (a name as `pln recommend` prints it, a key or a URL).
+    """The one community or person `text` names, found as `pln community show` / `pln person show` find them.
 
     Accounts known to be one person count once, as the account that stands for them in recommendations.
     """
-    found = [i for i in votes.find_items(conn, text.strip()) if kind is None or i.kind == kind]
+    found: list[Item] = []
+    missing: list[cards.NotFound] = []
+    for wanted in (kind,) if kind else ("community", "person"):
+        try:
+            hit = cards.find_community(conn, text) if wanted == "community" else cards.find_person(conn, text)
+        except cards.NotFound as exc:  # several matches of one kind stay an error
+            missing.append(exc)
+            continue
+        found.append(Item(wanted, hit.source, hit.key, hit.name))
     if any(i.kind == "person" for i in found):
         people = queries.people(conn)
         lead = identity.aliases(people)
         found = list(dict.fromkeys(_as_lead(i, lead, people) for i in found))
     if not found:
-        raise UsageError(f"{text!r}: no {kind or 'community or person'} has that name, key or URL "
+        if len(missing) == 1:
+            raise missing[0]
+        raise UsageError(f"{text!r}: no community or person has that name, key or URL "
                          "(use a name as `pln recommend` prints it)")
     if len(found) > 1:
         listed = "; ".join(f"{i.kind} {i.name!r} ({i.source} {i.key})" for i in found)

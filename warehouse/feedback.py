@@ -1,4 +1,4 @@
-"""The SQL of feedback: finding the community or person a learner means by a name, and their votes."""
+"""The SQL of feedback: a learner's votes on communities and people."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,29 +17,6 @@ class Item:
     source: str
     key: str
     name: str
-
-
-def find_items(conn: duckdb.DuckDBPyConnection, text: str) -> list[Item]:
-    """Communities and people whose name, key or URL is `text` (any case).
-
-    People include post authors that no connector described (feed authors), named as their posts name them.
-    """
-    rows = conn.execute(
-        """
-        SELECT 'community', source, key, name FROM communities
-        WHERE lower(name) = lower($1) OR lower(key) = lower($1) OR lower(url) = lower($1)
-        UNION
-        SELECT 'person', source, key, name FROM people
-        WHERE lower(name) = lower($1) OR lower(key) = lower($1) OR lower(url) = lower($1)
-        UNION
-        SELECT 'person', p.source, p.author, p.author FROM posts p
-        WHERE p.author <> '' AND lower(p.author) = lower($1)
-          AND NOT EXISTS (SELECT 1 FROM people d WHERE d.source = p.source AND d.key = p.author)
-        ORDER BY 1, 2, 3
-        """,
-        [text],
-    ).fetchall()
-    return [Item(*row) for row in rows]
 
 
 def record_vote(conn: duckdb.DuckDBPyConnection, learner: str, item: Item, vote: int, now: datetime) -> None:

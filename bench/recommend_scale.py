@@ -1,6 +1,11 @@
-"""Recommendation latency and peak memory for one learner over a warehouse of 1,000,000 embedded posts.
+"""Recommendation latency and peak memory over a warehouse of 1,000,000 embedded posts: one learner, then 1,000.
 
-    .venv/bin/python bench/recommend_scale.py [--posts 1000000] [--communities 2000] [--authors 100000] [--keep DIR]
+    .venv/bin/python bench/recommend_scale.py [--posts 1000000] [--communities 2000] [--authors 100000]
+        [--learners 1000] [--keep DIR]
+
+Three figures, in one fresh process: `recommend()` for one learner from cold (it reads the window from DuckDB);
+ranking one learner at a time over a window already read (different learners, so nothing of a learner is reused);
+and `recommend_all()` for every learner, as the daily flow runs it.
 
 `--keep DIR` builds the synthetic warehouse there once and reuses it; the timings always run in a fresh process.
 """
@@ -397,20 +402,40 @@ def instrument() -> Stopwatch:
     watch = Stopwatch()
     watch.wrap(rec, "require_learner", "require_learner")
     watch.wrap(rec, "goal_vectors", "goal_vectors (stored)")
-    watch.wrap(queries, "window_posts", "queries.window_posts (DuckDB join+sort -> Arrow)")
-    watch.wrap(queries, "vectors_of", "queries.vectors_of (Arrow list -> numpy)")
+    watch.wrap(rec, "window", "window (read once, shared by learners)")
+    watch.wrap(rec, "_window_posts", "posts with vectors (DuckDB -> Arrow, numpy)")
     watch.wrap(queries, "communities", "queries.communities")
+    watch.wrap(queries, "people", "queries.people")
+    watch.wrap(identity, "aliases", "identity.aliases")
     watch.wrap(queries, "follows", "follows + LinkedIn network")
     watch.wrap(network, "people_in_network", "follows + LinkedIn network")
     watch.wrap(network, "network", "follows + LinkedIn network")
-    watch.wrap(queries, "people", "queries.people")
-    watch.wrap(identity, "aliases", "identity.aliases")
     watch.wrap(rec, "rank", lambda kind, *_, **__: f"ranking.rank({kind})")
-    watch.wrap(ranking, "_group_stats", "_group_stats (matmul, lexsort, bincount per goal)")
+    watch.wrap(ranking.WindowPosts, "similarities", "similarities (goals x posts)")
+    watch.wrap(ranking, "_grouping", "grouping (once per window and kind)")
+    watch.wrap(ranking, "_score_bounds", "score bounds (one pass)")
+    watch.wrap(ranking, "_rank_among", "exact statistics for the candidates in reach")
     return watch
 
 
-def measure(path: Path, as_of: datetime) -> None:
+INLINE = "inline in recommend()"
+TOTAL = "total"
+
+
+def show(title: str, runs: list[dict[str, float]], first_label: str, rest_label: str) -> None:
+    """A breakdown table: the first run, and the median of the others."""
+    first, rest = runs[0], runs[1:] or runs[:1]
+    print(f"\n{title}")
+    print(f"  {'':<66}{first_label:>11}{rest_label:>14}{'share':>7}")
+    total = statistics.median(r[TOTAL] for r in rest)
+    labels = list(dict.fromkeys(k for r in runs for k in r if k not in (INLINE, TOTAL))) + [INLINE, TOTAL]
+    for label in labels:
+        median = statistics.median(r.get(label, 0.0) for r in rest)
+        shown = ("  " * label.count(" > ") + label.split(" > ")[-1])[:64]
+        print(f"  {shown:<66}{seconds(first.get(label, 0.0)):>11}{seconds(median):>14}{100 * median / total:6.0f}%")
+
+
+def measure(path: Path, as_of: datetime, crowd: int) -> None:
     """Runs in a fresh process, so the first call pays what `pln recommend` pays on a cold start."""
     began = time.perf_counter()
     import flows.recommend as rec
@@ -424,44 +449,96 @@ def measure(path: Path, as_of: datetime) -> None:
     conn = db.connect(path)
     connected = time.perf_counter() - began
     embedder = Embedder()
-    runs: list[dict[str, float]] = []
+    others = sorted(n for n in (learner.name for learner in queries.list_learners(conn)) if n != LEARNER)
     with watch.call() as cold:
         result = rec.recommend(conn, LEARNER, embedder=embedder, as_of=as_of)
-    runs.append(cold)
     rss_cold = peak_rss_mib()
-    for _ in range(WARM_CALLS):
-        with watch.call() as warm:
-            rec.recommend(conn, LEARNER, embedder=embedder, as_of=as_of)
-        runs.append(warm)
-    rss_warm = peak_rss_mib()
-    loaded = "model" in embedder.__dict__ or any(m in sys.modules for m in ("sentence_transformers", "onnxruntime"))
-
     table_ = queries.window_posts(conn, embedder.name, as_of - timedelta(days=WINDOW_DAYS), as_of, ("linkedin",))
-    posts_in_window = table_.num_rows
     print(f"import flows.recommend (prefect etc.) {seconds(imported)}; db.connect {seconds(connected)}; "
-          f"{posts_in_window:,} posts in the {WINDOW_DAYS}-day window; model loaded: {'YES' if loaded else 'no'}")
-    print(f"\nrecommend(conn, {LEARNER!r}, embedder=Embedder(), as_of=build time), both kinds, top 5:")
-    print(f"  {'':<66}{'1st call':>11}{'median of ' + str(WARM_CALLS):>14}{'share':>7}")
-    warm_runs = runs[1:]
-    labels = [k for k in cold if k not in (INLINE, TOTAL)] + [INLINE, TOTAL]
-    total_warm = statistics.median(r[TOTAL] for r in warm_runs)
-    for label in labels:
-        median = statistics.median(r.get(label, 0.0) for r in warm_runs)
-        depth = label.count(" > ")
-        shown = ("  " * depth + label.split(" > ")[-1])[:64]
-        print(f"  {shown:<66}{seconds(cold.get(label, 0.0)):>11}{seconds(median):>14}"
-              f"{100 * median / total_warm:6.0f}%")
-    print(f"  warm calls: {', '.join(f'{r[TOTAL]:.2f}s' for r in warm_runs)}")
+          f"{table_.num_rows:,} posts in the {WINDOW_DAYS}-day window; {len(others) + 1:,} learners")
+    show(f"recommend(conn, {LEARNER!r}, ...) in a fresh process: reads the window, ranks both kinds, top 5",
+         [cold], "1st call", "")
     for item in result.by_kind["community"].items:
         print(f"  community {item.name:<28} score {item.score:.3f}  {item.posts_in_window:>6,} posts  "
               f"for “{item.goal}”")
     following = [f.name for f in result.by_kind["community"].already_following]
     print(f"  already following: {', '.join(following) or '-'}")
-    print(f"peak RSS after the first call {rss_cold:,.0f} MiB; after {WARM_CALLS} more {rss_warm:,.0f} MiB")
+    print(f"peak RSS after the first call {rss_cold:,.0f} MiB")
 
+    with watch.call() as built:
+        shared = rec.window(conn, embedder.name, window_days=WINDOW_DAYS, as_of=as_of)
+    runs: list[dict[str, float]] = []
+    for name in [LEARNER, *others[:WARM_CALLS]]:
+        with watch.call() as one:
+            again = rec.recommend_in(conn, shared, name, embedder=embedder)
+        runs.append(one)
+    show(f"the window read once ({seconds(built[TOTAL]).strip()}), then one learner at a time "
+         f"({len(runs)} different learners; nothing learner-specific is reused)", runs, "1st learner",
+         f"median of {len(runs) - 1}")
+    print(f"  per learner: {', '.join(f'{r[TOTAL]:.2f}s' for r in runs)}")
+    del shared, again
+    print(f"peak RSS so far {peak_rss_mib():,.0f} MiB")
+
+    exhaustive_check(conn, embedder, as_of, [LEARNER, *others[:2]])
+
+    names = [LEARNER, *others][:crowd]
+    began = time.perf_counter()
+    first_at = 0.0
+    done = 0
+    for _ in rec.recommend_all(conn, names, embedder=embedder, window_days=WINDOW_DAYS, as_of=as_of):
+        done += 1
+        if done == 1:
+            first_at = time.perf_counter() - began
+    total = time.perf_counter() - began
+    print(f"\nrecommend_all over {done:,} learners (what the daily flow runs), both kinds, top 5: {total:.1f} s "
+          f"in all ({first_at:.1f} s to read the window and rank the first batch's first learner), "
+          f"{1000 * (total - first_at) / max(done - 1, 1):.0f} ms per further learner; peak RSS {peak_rss_mib():,.0f} MiB")
     baselines(conn, table_, embedder.name, as_of)
     print(f"peak RSS after the baselines {peak_rss_mib():,.0f} MiB; {load()}")
     conn.close()
+
+
+def exhaustive_check(conn: duckdb.DuckDBPyConnection, embedder: Any, as_of: datetime, names: list[str]) -> None:
+    """The bounded ranking against exact figures for every candidate, for a few learners: the lists must be equal."""
+    import flows.recommend as rec
+    from models import ranking
+
+    shared = rec.window(conn, embedder.name, window_days=WINDOW_DAYS, as_of=as_of)
+    first = ranking._FIRST_EXACT
+    lists: dict[int, list[list[tuple]]] = {}
+    for setting in (first, 10 ** 9):
+        ranking._FIRST_EXACT = setting
+        began = time.perf_counter()
+        lists[setting] = [[(i.kind, i.key, i.score, i.reasons) for i in rec.recommend_in(conn, shared, n,
+                                                                                    embedder=embedder).items()]
+                          for n in names]
+        print(f"  {'bounded' if setting == first else 'every candidate exact'}: "
+              f"{(time.perf_counter() - began) / len(names):.2f} s per learner")
+    ranking._FIRST_EXACT = first
+    same = lists[first] == lists[10 ** 9]
+    print(f"bounded ranking equals ranking every candidate exactly, for {len(names)} learners: {'yes' if same else 'NO'}")
+
+
+def add_crowd(path: Path, learners: int, model: str) -> None:
+    """Learners besides the bench's own, three goals each near the posts of a random community, until there are
+    `learners` in all (kept in the warehouse for the next run)."""
+    from warehouse import queries
+
+    with duckdb.connect(str(path)) as conn:
+        have = conn.execute("SELECT count(*) FROM learners").fetchall()[0][0]
+        if have >= learners:
+            return
+        began = time.perf_counter()
+        rng = np.random.default_rng(have)
+        sample = queries.vectors_of(conn.sql(
+            "SELECT vector FROM embeddings WHERE model = ? USING SAMPLE 20000 ROWS", params=[model]).to_arrow_table())
+        now = datetime.now(UTC)
+        for n in range(have, learners):
+            picks = sample[rng.choice(len(sample), 3, replace=False)]
+            goals = _unit(picks + 0.6 * _unit(rng.standard_normal(picks.shape, dtype=np.float32)))
+            queries.upsert_learner(conn, queries.Learner(f"crowd-{n:05d}", f"crowd{n}@example.org",
+                                                         (f"goal {n}a", f"goal {n}b", f"goal {n}c")), now, model, goals)
+        print(f"added {learners - have:,} learners in {time.perf_counter() - began:.1f}s", flush=True)
 
 
 def _best_of(fn: Callable[[], object], runs: int = 3) -> float:
@@ -542,6 +619,7 @@ def main() -> int:
     ap.add_argument("--posts", type=int, default=1_000_000, help="posts (all embedded, all in the window)")
     ap.add_argument("--communities", type=int, default=2000, help="communities across rss, reddit and x")
     ap.add_argument("--authors", type=int, default=100_000, help="distinct authors (people)")
+    ap.add_argument("--learners", type=int, default=1000, help="learners ranked together, as the daily flow does")
     ap.add_argument("--keep", type=Path, help="build the warehouse in DIR and reuse it when its shape matches")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the fresh measuring process
     ap.add_argument("--as-of", help=argparse.SUPPRESS)
@@ -549,7 +627,7 @@ def main() -> int:
     if a.authors < a.communities:
         ap.error("--authors must be at least --communities: every community needs someone posting in it")
     if a.measure:
-        measure(a.measure, datetime.fromisoformat(a.as_of))
+        measure(a.measure, datetime.fromisoformat(a.as_of), a.learners)
         return 0
     from models.embedding import Embedder
 
@@ -570,7 +648,9 @@ def main() -> int:
             print(f"reusing {path} (built {built:%Y-%m-%d %H:%M} UTC; recommending as of then)")
         print(f"warehouse file: {file_size_mib(path):,.0f} MiB ({path.stat().st_size / shape.posts:,.0f} bytes/post)")
         # The measuring process is new: nothing of the build (its imports, RSS, DuckDB buffers) carries over.
-        child = subprocess.run([sys.executable, __file__, "--measure", str(path), "--as-of", built.isoformat()],
+        add_crowd(path, a.learners, model)
+        child = subprocess.run([sys.executable, __file__, "--measure", str(path), "--as-of", built.isoformat(),
+                                "--learners", str(a.learners)],
                                check=False)
     return child.returncode
 

@@ -1,11 +1,14 @@
 """Recommends communities and people to a learner; the daily flow does it for every learner and keeps the result."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -16,8 +19,9 @@ from flows.learners import exclusion_vectors, goal_vectors, require_learner
 from models import identity
 from models.embedding import Embedder
 from models.ranking import (ENGAGEMENT_METRIC, Candidate, Key, Preferences, Ranking, Recommendation, WindowPosts,
-                            rank)
+                            rank, similarity_rows)
 from warehouse import db, feedback, network, queries
+from warehouse.queries import Learner
 
 KINDS = ("community", "person")
 
@@ -35,36 +39,104 @@ class Recommendations:
         return [item for kind in KINDS if kind in self.by_kind for item in self.by_kind[kind].items]
 
 
+@dataclass(frozen=True)
+class Window:
+    """What every learner's ranking over one time window reads: its embedded posts, communities and people.
+
+    Built once and shared, so ranking many learners costs one read of the warehouse and one pass over the vectors
+    per batch of learners.
+    """
+
+    as_of: datetime
+    window_days: int
+    posts: WindowPosts
+    communities: dict[Key, Candidate]
+    community_names: dict[Key, str]
+    people: Mapping[Key, Candidate]
+    aliases: dict[Key, Key]
+
+
+def window(conn: duckdb.DuckDBPyConnection, model: str, *, window_days: int = 30,
+           as_of: datetime | None = None) -> Window:
+    """The posts published in the `window_days` before `as_of` (default: now), with what ranking needs of them."""
+    as_of = as_of or datetime.now(UTC)
+    communities = queries.communities(conn)
+    people = queries.people(conn)
+    return Window(as_of, window_days, _window_posts(conn, model, as_of - timedelta(days=window_days), as_of),
+                  {k: Candidate(c.name, c.url, c.description, c.size) for k, c in communities.items()},
+                  {key: c.name for key, c in communities.items()}, _PeopleAsCandidates(people),
+                  identity.aliases(people))
+
+
 def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: Embedder,
               kinds: tuple[str, ...] = KINDS, top: int = 5, window_days: int = 30,
               as_of: datetime | None = None) -> Recommendations:
     """Rank what serves the learner's goals best among posts published in the `window_days` before `as_of`."""
+    require_learner(conn, learner_name)
+    shared = window(conn, embedder.name, window_days=window_days, as_of=as_of)
+    return recommend_in(conn, shared, learner_name, embedder=embedder, kinds=kinds, top=top)
+
+
+def recommend_all(conn: duckdb.DuckDBPyConnection, learner_names: Sequence[str], *, embedder: Embedder,
+                  kinds: tuple[str, ...] = KINDS, top: int = 5, window_days: int = 30,
+                  as_of: datetime | None = None, batch: int = 64,
+                  workers: int | None = None) -> Iterator[Recommendations]:
+    """Recommendations for many learners over one shared window, in the order given.
+
+    The similarities of a batch of learners are computed in one pass over the vectors: with a few goals a pass is
+    bound by reading the vectors, with many by arithmetic, so batching makes each learner's pass far cheaper.
+    The learners of a batch are then ranked on `workers` threads (default: one per core): numpy lets go of the
+    interpreter while it sorts and sums.
+    """
+    shared = window(conn, embedder.name, window_days=window_days, as_of=as_of)
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for start in range(0, len(learner_names), batch):
+            wanted = [_wanted(conn, name, embedder, kinds) for name in learner_names[start:start + batch]]
+            shared.posts.prime([similarity_rows(w.goals, w.exclusions) for w in wanted])
+            yield from pool.map(lambda w: _recommend(shared, w, top), wanted)
+
+
+def recommend_in(conn: duckdb.DuckDBPyConnection, shared: Window, learner_name: str, *, embedder: Embedder,
+                 kinds: tuple[str, ...] = KINDS, top: int = 5) -> Recommendations:
+    """One learner's recommendations over a window already read."""
+    return _recommend(shared, _wanted(conn, learner_name, embedder, kinds), top)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What a learner wants and already has, as the ranker reads it."""
+
+    learner: Learner
+    goals: np.ndarray
+    exclusions: np.ndarray | None
+    followed: frozenset[Key]
+    interests: list[str]
+    votes: dict[str, dict[Key, int]]  # by kind
+
+
+def _wanted(conn: duckdb.DuckDBPyConnection, learner_name: str, embedder: Embedder,
+            kinds: tuple[str, ...]) -> _Wanted:
     learner = require_learner(conn, learner_name)
-    as_of = as_of or datetime.now(UTC)
-    goals = goal_vectors(conn, learner, embedder)
-    posts = _window_posts(conn, embedder.name, as_of - timedelta(days=window_days), as_of)
-    communities = queries.communities(conn)
-    names = {key: c.name for key, c in communities.items()}
     # From the learner's LinkedIn export: connections and followed members count as followed already;
     # followed companies and hashtags are interests.
     followed = frozenset(queries.follows(conn, learner.name) | network.people_in_network(conn, learner.name))
     interests = [entry.name.lstrip("#") for kind in ("company", "hashtag")
                  for entry in network.network(conn, learner.name, kind)]
-    excluded = exclusion_vectors(conn, learner, embedder)
+    return _Wanted(learner, goal_vectors(conn, learner, embedder), exclusion_vectors(conn, learner, embedder),
+                   followed, interests, {kind: feedback.votes(conn, learner.name, kind) for kind in kinds})
+
+
+def _recommend(shared: Window, wanted: _Wanted, top: int) -> Recommendations:
     by_kind = {}
-    for kind in kinds:
-        if kind == "community":
-            candidates = {k: Candidate(c.name, c.url, c.description, c.size) for k, c in communities.items()}
-            same_person = {}
-        else:
-            people = queries.people(conn)
-            candidates = _PeopleAsCandidates(people)
-            same_person = identity.aliases(people)
-        preferences = Preferences(learner.goal_weights(), excluded, feedback.votes(conn, learner.name, kind))
-        by_kind[kind] = rank(kind, learner.goals, goals, posts, candidates, followed=followed,
-                             community_names=names, aliases=same_person, interests=interests,
-                             preferences=preferences, window_days=window_days, top=top)
-    return Recommendations(learner.name, as_of, window_days, by_kind)
+    for kind, votes in wanted.votes.items():
+        preferences = Preferences(wanted.learner.goal_weights(), wanted.exclusions, votes)
+        candidates, same_person = ((shared.communities, {}) if kind == "community"
+                                   else (shared.people, shared.aliases))
+        by_kind[kind] = rank(kind, wanted.learner.goals, wanted.goals, shared.posts, candidates,
+                             followed=wanted.followed, community_names=shared.community_names, aliases=same_person,
+                             interests=wanted.interests, preferences=preferences, window_days=shared.window_days,
+                             top=top)
+    return Recommendations(wanted.learner.name, shared.as_of, shared.window_days, by_kind)
 
 
 class _PeopleAsCandidates(Mapping[Key, Candidate]):
@@ -134,14 +206,15 @@ def recommend_flow(db_path: str | None = None, top: int = 5, window_days: int = 
     run_at = datetime.now(UTC)
     counts = {}
     with db.connect(db_path or db.default_path()) as conn:
-        for name in learners or [learner.name for learner in queries.list_learners(conn)]:
-            result = recommend(conn, name, embedder=embedder, top=top, window_days=window_days, as_of=as_of)
+        names = learners or [learner.name for learner in queries.list_learners(conn)]
+        for result in recommend_all(conn, names, embedder=embedder, top=top, window_days=window_days,
+                                    as_of=as_of or run_at):
             items = to_json(result)
-            queries.store_recommendations(conn, name, run_at, result.as_of, items)
-            create_markdown_artifact(markdown(result), key=f"recommendations-{_artifact_key(name)}",
-                                     description=f"Recommendations for {name}")
-            logger.info("%s: %d recommendations", name, len(items))
-            counts[name] = len(items)
+            queries.store_recommendations(conn, result.learner, run_at, result.as_of, items)
+            create_markdown_artifact(markdown(result), key=f"recommendations-{_artifact_key(result.learner)}",
+                                     description=f"Recommendations for {result.learner}")
+            logger.info("%s: %d recommendations", result.learner, len(items))
+            counts[result.learner] = len(items)
     return counts
 
 

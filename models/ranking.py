@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,9 @@ _UNITS = {"reddit": "upvotes", "x": "likes"}
 # Engagement is a percentile among the posts of the same place: 0.5 is a typical post there, and what a post
 # without figures counts as.
 _NEUTRAL = 0.5
+# Similarity matrices a window keeps for reuse: a batch of 64 learners' goals over a million posts.
+_SIM_BYTES = 1 << 30
+_NO_ALIASES: Mapping[tuple[str, str], tuple[str, str]] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -41,16 +46,52 @@ class WindowPosts:
     vectors: np.ndarray
     engagement: np.ndarray | None = None
     vector_row: np.ndarray | None = None
-    # Similarities by the bytes of the matrix they are to: each kind ranked in a call reuses the one pass.
+    # Similarities by the bytes of the matrix they are to, newest last: each kind ranked for a learner reuses the one
+    # pass, and a batch primed for many learners is read back one learner at a time.
     _similarities: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # What ranking derives from the posts alone (codes, groupings, percentiles): the same for every learner.
+    _memo: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Learners may be ranked on several threads over one window: the caches change under this lock.
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
 
     def similarities(self, to: np.ndarray) -> np.ndarray:
         """Posts x rows of `to`: each post's dot product with each row, in post order."""
-        key = np.ascontiguousarray(to).tobytes() + str(to.shape).encode()
-        if key not in self._similarities:
-            scores = self.vectors @ to.T
-            self._similarities[key] = scores if self.vector_row is None else scores[self.vector_row]
-        return self._similarities[key]
+        key = _matrix_key(to)
+        with self._lock:
+            if key not in self._similarities:
+                self._keep({key: self._scores(to)})
+            return self._similarities[key]
+
+    def prime(self, matrices: Sequence[np.ndarray]) -> None:
+        """Compute the similarities to several matrices (one per learner) in one pass over the vectors.
+
+        A product with a few goal rows is bound by reading the vectors; with many it is bound by arithmetic, so a
+        batch of learners costs a fraction of one pass each.
+        """
+        if not matrices:
+            return
+        scores = self._scores(np.vstack(matrices))
+        bounds = np.cumsum([0, *(len(m) for m in matrices)])
+        with self._lock:
+            self._keep({_matrix_key(m): np.ascontiguousarray(scores[:, a:b])
+                        for m, a, b in zip(matrices, bounds[:-1], bounds[1:])})
+
+    def _scores(self, to: np.ndarray) -> np.ndarray:
+        scores = self.vectors @ np.asarray(to, dtype=self.vectors.dtype).T
+        return scores if self.vector_row is None else scores[self.vector_row]
+
+    def _keep(self, new: dict[bytes, np.ndarray]) -> None:
+        # Bounded, oldest out first, so ranking a thousand learners does not keep a thousand similarity matrices.
+        self._similarities.update(new)
+        while len(self._similarities) > len(new) and sum(a.nbytes for a in self._similarities.values()) > _SIM_BYTES:
+            del self._similarities[next(iter(self._similarities))]
+
+    def derived(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """Something computed from the posts alone, computed once and shared by every learner ranked over them."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = make()
+            return self._memo[key]
 
     def vector(self, i: int) -> np.ndarray:
         return self.vectors[i if self.vector_row is None else self.vector_row[i]]
@@ -58,6 +99,10 @@ class WindowPosts:
     def rows(self, post_ids: np.ndarray) -> np.ndarray:
         """The `vectors` rows of these posts."""
         return post_ids if self.vector_row is None else self.vector_row[post_ids]
+
+
+def _matrix_key(to: np.ndarray) -> bytes:
+    return np.ascontiguousarray(to).tobytes() + str(to.shape).encode()
 
 
 @dataclass(frozen=True)
@@ -169,12 +214,14 @@ class _GroupStats:
     focus: np.ndarray
     on_topic: np.ndarray
     count: np.ndarray  # groups
-    by_fit: list[np.ndarray]  # per goal: grouped posts in group order, the closest to the goal first in each
-    starts: np.ndarray  # groups: where each group's posts start in those orders
+    # Per goal: positions of grouped posts in group order, the closest to the goal first in each; of a group with
+    # more than `top_posts` posts only those that may be among its closest need be there.
+    by_fit: list[np.ndarray]
+    starts: list[np.ndarray]  # per goal: where each group's posts start in `by_fit`
 
     def best_posts(self, g: int, j: int, n: int) -> np.ndarray:
-        """The window indices of group j's `n` posts closest to goal g, closest first."""
-        start = self.starts[j]
+        """The window indices of group j's `n` posts closest to goal g, closest first (n <= `top_posts`)."""
+        start = self.starts[g][j]
         return self.post_ids[self.by_fit[g][start:start + min(n, int(self.count[j]))]]
 
 
@@ -219,36 +266,136 @@ def rank(
     every goal is served, and a near-duplicate of a listed candidate waits until nothing else is left.
     `aliases` maps accounts known to be one person (models.identity) to the account that stands for them;
     `interests` are names the learner follows elsewhere (companies, hashtags), a candidate naming one gains a little.
+
+    Exact statistics cost a sort of every candidate's posts per goal, so they are computed for the candidates whose
+    score could reach the list, by an upper bound from cheap per-candidate figures, widening the set until what is
+    listed provably could not change with more (docs/ranking.md, "Scale").
     """
     weights = _goal_weights(goals, preferences.weights)
-    aliases = aliases or {}
-    source, sources = _codes(posts.source)
-    stats = _group_stats(_grouping(posts.community if kind == "community" else posts.author, source, sources,
-                                   aliases), posts, goal_vectors, settings)
-    if not stats.keys:
+    grouping = _grouping_of(kind, posts, aliases or _NO_ALIASES)
+    if not grouping.keys:
         return Ranking((), ())
-    also_as: dict[Key, list[Key]] = {}
-    for account, lead in sorted(aliases.items()):
-        also_as.setdefault(lead, []).append(account)
-    index = {key: n for n, key in enumerate(stats.keys)}
+    # One pass over the vectors for goals and exclusions together; both kinds of a learner share it.
+    sims = posts.similarities(similarity_rows(goal_vectors, preferences.exclusion_vectors))
+    # One pass in group order gives each group's closest post and sum; the typical post is the mean of the sums.
+    grouped = np.take(sims, grouping.in_group_order, axis=0)[:, :len(goals)]
+    closest = np.maximum.reduceat(grouped, grouping.starts, axis=0).T  # goals x groups
+    sums = np.add.reduceat(grouped, grouping.starts, axis=0).T
+    typical = sums.sum(axis=1, dtype=np.float64) / len(grouped)
+    index = grouping.index
     votes = {index[key]: vote for key, vote in preferences.votes.items() if key in index}
     known = [index[key] for key in followed if key in index]
+    bound = _score_bounds(kind, grouping, closest, sums, typical, window_days, posts.engagement is not None,
+                          bool(interests), any(vote > 0 for vote in votes.values()), settings)
+    size = _FIRST_EXACT
+    while True:
+        among = np.zeros(len(grouping.keys), dtype=bool)
+        for goal_bound in bound:
+            among[_highest(goal_bound, size)] = True
+        among[known + list(votes)] = True
+        # Per goal, every candidate left out scores at most this on it.
+        floor = np.max(bound[:, ~among], axis=1, initial=-np.inf)
+        inputs = _Inputs(kind, goals, goal_vectors, weights, posts, candidates, grouping, sims, typical, votes, known,
+                         community_names or {}, interests, window_days, settings)
+        ranking = _rank_among(inputs, among, top, floor)
+        if ranking is not None:
+            return ranking
+        size *= 4
+
+
+def similarity_rows(goal_vectors: np.ndarray, exclusion_vectors: np.ndarray | None) -> np.ndarray:
+    """What a learner's posts are compared with: goals, then excluded topics (`WindowPosts.prime` takes these)."""
+    if exclusion_vectors is None or not len(exclusion_vectors):
+        return goal_vectors
+    return np.vstack([goal_vectors, exclusion_vectors])
+
+
+# Candidates given exact statistics at first; widened fourfold while the list could still change.
+_FIRST_EXACT = 64
+
+
+def _highest(values: np.ndarray, n: int) -> np.ndarray:
+    """The positions of the `n` highest values, in no set order."""
+    return np.arange(len(values)) if n >= len(values) else np.argpartition(-values, n)[:n]
+
+
+def _score_bounds(kind: str, grouping: _Grouping, closest: np.ndarray, sums: np.ndarray, typical: np.ndarray,
+                  window_days: int, engagement: bool, interests: bool, liked: bool,
+                  settings: RankingSettings) -> np.ndarray:
+    """Goals x groups: a score the group cannot beat on the goal (-inf where it cannot fit it), from each group's
+    closest post and sum of similarities per goal (goals x groups).
+
+    Relevance is at most what it would be with every best post as close as the closest; focus is exact from the
+    sums; engagement, breadth, interests and a thumbs-up at most their full weight; novelty, thumbs-down and
+    exclusions only lower a score.
+    """
+    count = grouping.count
+    missing = np.maximum(settings.top_posts - count, 0)
+    # As the exact relevance, with every one of the group's best posts as close as its closest.
+    relevance = (np.minimum(count, settings.top_posts) * closest + missing * typical[:, None]) / np.maximum(
+        count, settings.top_posts)
+    focus = (sums + missing * typical[:, None]) / (count + missing)
+    bound = (settings.w_relevance * relevance + settings.w_focus * focus
+             + settings.w_activity * _activity(count, window_days, settings))
+    if engagement:
+        bound += settings.w_engagement * (1 - _NEUTRAL) * count / (count + settings.engagement_trust)
+    if kind == "person":
+        bound += settings.w_breadth * np.clip((grouping.places - 1) / (settings.breadth_communities - 1), 0, 1)
+    bound += settings.w_interest * interests + settings.w_voted_up * liked
+    # The sums were added in float32: each of a group's n terms may be off by n float32 roundings at most, so the
+    # focus by n of them; that room, and a hair for the rest, keeps the bound a bound.
+    bound += settings.w_focus * count * 2.0 ** -22 + 1e-6
+    bound[closest < settings.min_relevance] = -np.inf
+    return bound
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Everything one learner's ranking of one kind reads."""
+
+    kind: str
+    goals: Sequence[str]
+    goal_vectors: np.ndarray
+    weights: np.ndarray
+    posts: WindowPosts
+    candidates: Mapping[Key, Candidate]
+    grouping: _Grouping
+    sims: np.ndarray  # window posts x goals (then exclusions)
+    typical: np.ndarray  # per goal: the mean similarity of the grouped posts
+    votes: Mapping[int, int]
+    known: list[int]
+    community_names: Mapping[Key, str]
+    interests: Sequence[str]
+    window_days: int
+    settings: RankingSettings
+
+
+def _rank_among(inputs: _Inputs, among: np.ndarray, top: int, floor: np.ndarray) -> Ranking | None:
+    """The ranking with exact statistics for the groups in `among`; None when a group left out, whose score on
+    goal g is at most `floor[g]`, could still take a place in it."""
+    kind, goals, goal_vectors, posts, candidates = (inputs.kind, inputs.goals, inputs.goal_vectors, inputs.posts,
+                                                    inputs.candidates)
+    settings, votes, known = inputs.settings, inputs.votes, inputs.known
+    n_goals = len(goals)
+    source, sources = _source_codes(posts)
+    stats = _group_stats(inputs.grouping, inputs.sims[:, :n_goals], inputs.typical, among, settings)
     # Centroids cost a pass over the posts: only for candidates that can be listed and those they are compared to.
     in_play = (stats.closest >= settings.min_relevance).any(axis=0)
     in_play[known + list(votes)] = True
-    centroids = _centroids(stats, posts, in_play)
-    signals = _signals(kind, posts, source, stats, centroids, known, votes, window_days, settings)
+    centroids = _centroids(posts, inputs.grouping, in_play)
+    signals = _signals(kind, posts, stats, centroids, known, votes, inputs.window_days, settings)
     # Only a candidate in play can fit a goal, so only their texts are searched.
-    shared = ({j: _interests_named(candidates.get(stats.keys[j]), interests) for j in np.flatnonzero(in_play).tolist()}
-              if interests else {})
+    shared = ({j: _interests_named(candidates.get(stats.keys[j]), inputs.interests)
+               for j in np.flatnonzero(in_play).tolist()} if inputs.interests else {})
     interest = np.zeros(len(stats.keys))
     interest[list(shared)] = settings.w_interest * np.array([bool(found) for found in shared.values()], dtype=float)
     scores = _scores(stats, signals, interest, settings)
-    if preferences.exclusion_vectors is not None and len(preferences.exclusion_vectors):
-        scores[_excluded(posts, stats, preferences.exclusion_vectors, settings)] = -np.inf
+    if inputs.sims.shape[1] > n_goals:
+        scores[_excluded(inputs.sims[:, n_goals:], stats, settings)] = -np.inf
     best_goal = scores.argmax(axis=0)
     columns = np.arange(len(stats.keys))
-    fits = np.isfinite(scores[best_goal, columns]) & (stats.closest[best_goal, columns] >= settings.min_relevance)
+    fits = (among & np.isfinite(scores[best_goal, columns])
+            & (stats.closest[best_goal, columns] >= settings.min_relevance))
     fits[[j for j, vote in votes.items() if vote < 0]] = False
     eligible = np.flatnonzero(fits)
 
@@ -259,7 +406,7 @@ def rank(
         g = int(best_goal[j])
         key = stats.keys[j]
         info = candidates.get(key) or Candidate(name=key[1])
-        names = community_names or {}
+        names = inputs.community_names
         evidence = tuple(
             Evidence(_at(posts.title, i), _at(posts.url, i), round(float(posts.vector(i) @ goal_vectors[g]), 4),
                      _at(posts.published_at, i), _community_name(posts, i, names))
@@ -268,7 +415,8 @@ def rank(
         on_goal_communities = signals.communities_on_goal
         liked, disliked = signals.liked, signals.disliked
         why = _Why(
-            goal=goals[g], on_topic=int(stats.on_topic[g, j]), count=int(stats.count[j]), window_days=window_days,
+            goal=goals[g], on_topic=int(stats.on_topic[g, j]), count=int(stats.count[j]),
+            window_days=inputs.window_days,
             engagement=_engagement_figure(source, sources, posts.engagement, stats, j, g,
                                           float(signals.engagement.median[g, j])),
             evidence=evidence, communities=_communities_of(stats, j, posts, names) if kind == "person" else (),
@@ -277,7 +425,7 @@ def rank(
             liked=name_of(int(liked.group[j])) if liked.cosine[j] >= settings.similar else "",
             liked_itself=bool(liked.group[j] == j),
             disliked=name_of(int(disliked.group[j])) if signals.feedback[j] < 0 else "",
-            other_accounts=tuple(also_as.get(key, ())), interests=shared.get(j, ()),
+            other_accounts=tuple(inputs.grouping.also_as.get(key, ())), interests=shared.get(j, ()),
         )
         engagement = signals.engagement.signal[g, j]
         figures = {
@@ -297,9 +445,16 @@ def rank(
     is_followed = np.zeros(len(stats.keys), dtype=bool)
     is_followed[known] = True
     open_ = eligible[~is_followed[eligible]]
-    chosen = _take_goals_in_turn(open_, best_goal, scores, weights, centroids, top, settings.near_duplicate)
+    chosen, queues, taken = _take_goals_in_turn(open_, best_goal, scores, inputs.weights, centroids, top,
+                                                 settings.near_duplicate)
+    # Exact when every goal's queue, up to and including its next candidate, holds only candidates above the floor:
+    # a group left out could only have come later in a queue.
+    if any(floor[g] > -np.inf and (len(queue) <= head or scores[g, queue[head]] <= floor[g])
+           for g, (queue, head) in enumerate(zip(queues, taken))):
+        return None
     following = sorted(eligible[is_followed[eligible]].tolist(), key=lambda j: -scores[best_goal[j], j])
     return Ranking(tuple(build(j) for j in chosen), tuple(build(j) for j in following))
+
 
 
 @dataclass(frozen=True)
@@ -317,12 +472,10 @@ class _Signals:
     feedback: np.ndarray
 
 
-def _signals(kind: str, posts: WindowPosts, source: np.ndarray, stats: _GroupStats, centroids: _Centroids,
-             followed: list[int], votes: Mapping[int, int], window_days: int,
-             settings: RankingSettings) -> _Signals:
-    activity = np.minimum(1.0, np.log1p(stats.count * 7 / window_days) / np.log1p(settings.active_per_week))
-    community, names = _codes(posts.community)
-    place = source * len(names) + community
+def _signals(kind: str, posts: WindowPosts, stats: _GroupStats, centroids: _Centroids, followed: list[int],
+             votes: Mapping[int, int], window_days: int, settings: RankingSettings) -> _Signals:
+    activity = _activity(stats.count, window_days, settings)
+    place = _places(posts)
     familiar = _nearest(centroids, followed, skip_self=True)
     novelty = 1 - np.clip((familiar.cosine - settings.familiar) / (1 - settings.familiar), 0, 1)
     communities_on_goal = _communities_on_goal(place, stats, settings) if kind == "person" else None
@@ -333,8 +486,12 @@ def _signals(kind: str, posts: WindowPosts, source: np.ndarray, stats: _GroupSta
     # A candidate voted down is gone (rank); the ones like it fall, the ones like a candidate voted up rise a little.
     feedback = (settings.w_voted_up * (liked.cosine >= settings.similar)
                 - settings.w_voted_down * (disliked.cosine >= settings.similar))
-    return _Signals(activity, _engagement(place, posts.engagement, stats, settings), novelty, familiar,
-                    communities_on_goal, breadth, liked, disliked, feedback)
+    return _Signals(activity, _engagement(posts, stats, settings), novelty, familiar, communities_on_goal, breadth,
+                    liked, disliked, feedback)
+
+
+def _activity(count: np.ndarray, window_days: int, settings: RankingSettings) -> np.ndarray:
+    return np.minimum(1.0, np.log1p(count * 7 / window_days) / np.log1p(settings.active_per_week))
 
 
 def _scores(stats: _GroupStats, signals: _Signals, interest: np.ndarray, settings: RankingSettings) -> np.ndarray:
@@ -356,51 +513,105 @@ def _goal_weights(goals: Sequence[str], weights: Sequence[float]) -> np.ndarray:
     return np.asarray(weights, dtype=float)
 
 
-def _grouping(owners: Sequence[str], source: np.ndarray, sources: list[str],
-              aliases: Mapping[Key, Key]) -> tuple[list[Key], np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Grouping:
+    """Whose each post is, for one kind of candidate: the same for every learner ranked over the window."""
+
+    keys: list[Key]
+    post_ids: np.ndarray  # posts that have an owner: their window index
+    group: np.ndarray  # those posts' group
+    count: np.ndarray  # posts per group
+    by_group: np.ndarray  # positions in `post_ids`, group after group, window order within one
+    starts: np.ndarray  # where each group starts in `by_group`
+    places: np.ndarray  # how many communities each group posted in
+    index: dict[Key, int]  # each key's group
+    in_group_order: np.ndarray  # the window indices of the grouped posts, group after group
+    aliases: Mapping[Key, Key]
+    also_as: dict[Key, list[Key]]  # each lead account's other accounts
+
+
+def _grouping_of(kind: str, posts: WindowPosts, aliases: Mapping[Key, Key]) -> _Grouping:
+    # Keyed by the aliases' identity, as sorting them per learner costs more than the ranking of a small window; the
+    # memo keeps them referenced, so the identity cannot pass to another mapping.
+    return posts.derived(("grouping", kind, id(aliases)),
+                         lambda: _grouping(posts, posts.community if kind == "community" else posts.author, aliases))
+
+
+def _grouping(posts: WindowPosts, owners: Column, aliases: Mapping[Key, Key]) -> _Grouping:
     """The candidates, by key, whom the posts belong to (`owners`: community or author per post), and for each
     post that has an owner its window index and its candidate; aliased accounts count as their lead account."""
+    source, sources = _source_codes(posts)
     owner, names = _codes(owners)
     post_ids = np.flatnonzero(np.asarray([name != "" for name in names], dtype=bool)[owner]) if names else owner
     accounts, account = np.unique(source[post_ids] * len(names) + owner[post_ids], return_inverse=True)
     leads = [aliases.get(key, key) for key in ((sources[a // len(names)], names[a % len(names)]) for a in accounts)]
     keys = sorted(set(leads))
     index = {key: n for n, key in enumerate(keys)}
-    return keys, post_ids, np.array([index[lead] for lead in leads], dtype=np.int64)[account.reshape(-1)]
+    group = np.array([index[lead] for lead in leads], dtype=np.int64)[account.reshape(-1)]
+    count = np.bincount(group, minlength=len(keys)).astype(np.float64)
+    place = _places(posts)[post_ids]
+    n_places = int(place.max()) + 1 if len(place) else 1
+    places = np.bincount(np.unique(group * n_places + place) // n_places, minlength=len(keys))
+    by_group = np.argsort(group, kind="stable")
+    also_as: dict[Key, list[Key]] = {}
+    for account, lead in sorted(aliases.items()):
+        also_as.setdefault(lead, []).append(account)
+    return _Grouping(keys, post_ids, group, count, by_group, (np.cumsum(count) - count).astype(np.int64), places,
+                     index, post_ids[by_group], aliases, also_as)
 
 
-def _group_stats(grouping: tuple[list[Key], np.ndarray, np.ndarray], posts: WindowPosts, goal_vectors: np.ndarray,
+def _members(grouping: _Grouping, groups: np.ndarray) -> np.ndarray:
+    """The positions in `grouping.post_ids` of these groups' posts, group after group, window order within one."""
+    sizes = grouping.count[groups].astype(np.int64)
+    offsets = np.repeat(grouping.starts[groups] - (np.cumsum(sizes) - sizes), sizes)
+    return grouping.by_group[np.arange(int(sizes.sum())) + offsets]
+
+
+def _source_codes(posts: WindowPosts) -> tuple[np.ndarray, list[str]]:
+    return posts.derived(("source",), lambda: _codes(posts.source))
+
+
+def _places(posts: WindowPosts) -> np.ndarray:
+    """Each post's place: its source and community as one number."""
+    def make() -> np.ndarray:
+        source = _source_codes(posts)[0]
+        community, names = _codes(posts.community)
+        return source * max(len(names), 1) + community
+    return posts.derived(("place",), make)
+
+
+def _group_stats(grouping: _Grouping, sims: np.ndarray, typical: np.ndarray, among: np.ndarray,
                  settings: RankingSettings) -> _GroupStats:
-    keys, post_ids, group = grouping
-    n_groups, n_goals = len(keys), len(goal_vectors)
-    count = np.bincount(group, minlength=n_groups).astype(np.float64)
-    starts = (np.cumsum(count) - count).astype(np.int64)
-    closest = np.zeros((n_goals, n_groups))
+    """Exact statistics for the groups in `among` (the others get none: no closest post, nothing relevant)."""
+    keys = grouping.keys
+    n_groups, n_goals = len(keys), sims.shape[1]
+    members = np.arange(len(grouping.post_ids)) if among.all() else _members(grouping, np.flatnonzero(among))
+    post_ids, group, count = grouping.post_ids[members], grouping.group[members], grouping.count
+    listed = np.bincount(group, minlength=n_groups)
+    closest = np.full((n_goals, n_groups), -np.inf)
     relevance = np.zeros((n_goals, n_groups))
     focus = np.zeros((n_goals, n_groups))
     on_topic = np.zeros((n_goals, n_groups))
     relevant = np.zeros((len(post_ids), n_goals), dtype=bool)
     by_fit: list[np.ndarray] = []
-    if not keys:
-        return _GroupStats(keys, post_ids, group, np.zeros((0, n_goals)), relevant, closest, relevance, focus,
-                           on_topic, count, by_fit, starts)
-    # Scored over every window post and then selected, so the vectors themselves are never copied.
-    sims = posts.similarities(goal_vectors)[post_ids]  # grouped posts x goals
-    rank_of = np.arange(len(post_ids))
+    starts: list[np.ndarray] = []
+    sims = np.take(sims, post_ids, axis=0)  # listed posts x goals
+    missing = np.maximum(settings.top_posts - count, 0)
     for g in range(n_goals):
         s = sims[:, g]
-        order = np.lexsort((-s, group))  # by group, most similar first
+        contenders = _contenders(group, s, count, n_groups, settings.top_posts)
+        order = contenders[_by_group_closest_first(group[contenders], s[contenders])]
+        held = np.bincount(group[order], minlength=n_groups)
+        starts.append((np.cumsum(held) - held).astype(np.int64))
         g_sorted, s_sorted = group[order], s[order]
-        top = rank_of - starts[g_sorted] < settings.top_posts
+        top = np.arange(len(order)) - starts[g][g_sorted] < settings.top_posts
         best_sum, best_count = (np.bincount(g_sorted[top], weights=s_sorted[top], minlength=n_groups),
                                 np.bincount(g_sorted[top], minlength=n_groups))
-        closest[g] = best_sum / best_count
+        np.divide(best_sum, best_count, out=closest[g], where=best_count > 0)
         # Fewer than `top_posts` posts prove little: the missing ones count as typical posts of the window, so one
         # lucky post does not outrank someone who writes about the goal week after week.
-        missing = np.maximum(settings.top_posts - count, 0)
-        typical = float(s.mean())
-        relevance[g] = (best_sum + missing * typical) / (best_count + missing)
-        focus[g] = (np.bincount(group, weights=s, minlength=n_groups) + missing * typical) / (count + missing)
+        np.divide(best_sum + missing * typical[g], best_count + missing, out=relevance[g], where=listed > 0)
+        focus[g] = (np.bincount(group, weights=s, minlength=n_groups) + missing * typical[g]) / (count + missing)
         about = s >= settings.on_topic
         on_topic[g] = np.bincount(group, weights=about.astype(float), minlength=n_groups)
         best = np.zeros(len(s), dtype=bool)
@@ -411,22 +622,59 @@ def _group_stats(grouping: tuple[list[Key], np.ndarray, np.ndarray], posts: Wind
                        starts)
 
 
-def _centroids(stats: _GroupStats, posts: WindowPosts, wanted: np.ndarray) -> _Centroids:
+def _contenders(group: np.ndarray, s: np.ndarray, count: np.ndarray, n_groups: int, top_posts: int) -> np.ndarray:
+    """Positions of the posts that may be among their group's `top_posts` closest: all of them in a small set; in a
+    large one, those at or above a cut that most groups' closest posts clear, and every post of the groups that
+    have fewer than `top_posts` there (the cut keeps ties, so the order among equals is as over all posts)."""
+    wanted = 4 * top_posts * int(np.count_nonzero(np.bincount(group, minlength=n_groups)))
+    if len(s) <= 2 * wanted:
+        return np.arange(len(s))
+    cut = np.partition(s, len(s) - wanted)[len(s) - wanted]
+    above = s >= cut
+    short = np.bincount(group[above], minlength=n_groups) < np.minimum(count, top_posts)
+    return np.flatnonzero(above | short[group])
+
+
+def _by_group_closest_first(group: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The order of posts by group, most similar first within one, ties in post order: np.lexsort((-s, group)).
+
+    Done as one sort of 64-bit keys (the group, then the similarity's bits made to sort as unsigned integers):
+    several times faster than lexsort on a large window.
+    """
+    if s.dtype != np.float32 or not len(s) or group.max() >= 1 << 31:
+        return np.lexsort((-s, group))
+    # 0 - s rather than -s: no -0.0, whose bits differ from 0.0's where lexsort counts them equal.
+    bits = (np.float32(0) - s).view(np.int32).astype(np.int64)
+    key = (group.astype(np.int64) << 32) | np.where(bits < 0, ~bits & 0x7FFFFFFF, bits | 0x80000000)
+    order = np.argsort(key)
+    # That sort is not stable: equal keys are put back in post order, as lexsort leaves them.
+    ordered = key[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if len(tied):
+        members = np.unique(np.r_[tied, tied + 1])
+        order[members] = order[members][np.lexsort((order[members], ordered[members]))]
+    return order
+
+
+def _centroids(posts: WindowPosts, grouping: _Grouping, wanted: np.ndarray) -> _Centroids:
     """The wanted groups' mean post vectors at unit length: what each talks about overall."""
-    row = np.full(len(stats.keys), -1, dtype=np.int64)
+    row = np.full(len(grouping.keys), -1, dtype=np.int64)
     row[wanted] = np.arange(int(wanted.sum()))
-    members = wanted[stats.group]
-    # Built as CSR by hand, each group's posts in window order: the sums then add up in that order whatever the
-    # order the vectors are stored in, and come out the same to the last bit.
-    member_rows = row[stats.group[members]]
-    by_row = np.argsort(member_rows, kind="stable")
-    indptr = np.r_[0, np.cumsum(np.bincount(member_rows, minlength=int(wanted.sum())))]
-    matrix = sparse.csr_matrix(
-        (np.ones(len(by_row), dtype=posts.vectors.dtype), posts.rows(stats.post_ids[members][by_row]), indptr),
-        shape=(int(wanted.sum()), len(posts.vectors)))
-    sums = np.asarray(matrix @ posts.vectors)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    return _Centroids(row, sums / np.where(norms > 0, norms, 1))
+    return _Centroids(row, _all_centroids(posts, grouping)[wanted])
+
+
+def _all_centroids(posts: WindowPosts, grouping: _Grouping) -> np.ndarray:
+    def make() -> np.ndarray:
+        # A CSR matrix over each group's posts in window order: the sums add up in that order whatever the order
+        # the vectors are stored in, and come out the same to the last bit.
+        indptr = np.r_[0, np.cumsum(grouping.count.astype(np.int64))]
+        matrix = sparse.csr_matrix(
+            (np.ones(len(grouping.in_group_order), dtype=posts.vectors.dtype), posts.rows(grouping.in_group_order),
+             indptr), shape=(len(grouping.keys), len(posts.vectors)))
+        sums = np.asarray(matrix @ posts.vectors)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return sums / np.where(norms > 0, norms, 1)
+    return posts.derived(("centroids", id(grouping)), make)
 
 
 def _nearest(centroids: _Centroids, among: list[int], skip_self: bool = False) -> _Nearest:
@@ -488,8 +736,7 @@ class _Engagement:
     signal: np.ndarray  # the same, pulled towards neutral when few posts have figures
 
 
-def _engagement(place: np.ndarray, figures: np.ndarray | None, stats: _GroupStats,
-                settings: RankingSettings) -> _Engagement:
+def _engagement(posts: WindowPosts, stats: _GroupStats, settings: RankingSettings) -> _Engagement:
     """How a group's relevant posts fare against the other posts where they were posted, per goal.
 
     Each post's figure becomes a percentile among the posts of its place (source and community) in the window:
@@ -497,10 +744,12 @@ def _engagement(place: np.ndarray, figures: np.ndarray | None, stats: _GroupStat
     posts get a dozen upvotes is not buried under a big one whose posts get thousands.
     """
     n_goals, n_groups = stats.sims.shape[1], len(stats.keys)
-    if figures is None:
+    if posts.engagement is None:
         nothing = np.full((n_goals, n_groups), np.nan)
         return _Engagement(nothing, nothing)
-    percentile = _percentile_within(place, np.asarray(figures, dtype=float))[stats.post_ids]
+    within = posts.derived(("percentile",), lambda: _percentile_within(_places(posts),
+                                                                      np.asarray(posts.engagement, dtype=float)))
+    percentile = within[stats.post_ids]
     known = ~np.isnan(percentile)
     median = np.vstack([_group_median(percentile, stats.group, stats.relevant[:, g], n_groups)
                         for g in range(n_goals)])
@@ -542,13 +791,13 @@ def _communities_on_goal(place: np.ndarray, stats: _GroupStats, settings: Rankin
     return np.vstack(counts).astype(float)
 
 
-def _excluded(posts: WindowPosts, stats: _GroupStats, exclusion_vectors: np.ndarray,
-              settings: RankingSettings) -> np.ndarray:
+def _excluded(exclusion_sims: np.ndarray, stats: _GroupStats, settings: RankingSettings) -> np.ndarray:
     """Goals x groups: True where most of the group's relevant posts are about a topic the learner excluded.
 
-    A post is about an excluded topic when it is on topic for it and closer to it than to the goal.
+    `exclusion_sims` is window posts x excluded topics. A post is about an excluded topic when it is on topic for it
+    and closer to it than to the goal.
     """
-    closest = posts.similarities(exclusion_vectors).max(axis=1)[stats.post_ids]
+    closest = exclusion_sims[stats.post_ids].max(axis=1)
     n_groups = len(stats.keys)
     shares = []
     for g in range(stats.sims.shape[1]):
@@ -568,11 +817,13 @@ def _interests_named(info: Candidate | None, interests: Sequence[str]) -> tuple[
 
 
 def _take_goals_in_turn(groups: np.ndarray, best_goal: np.ndarray, scores: np.ndarray, weights: np.ndarray,
-                        centroids: _Centroids, top: int, near_duplicate: float) -> list[int]:
+                        centroids: _Centroids, top: int,
+                        near_duplicate: float) -> tuple[list[int], list[list[int]], list[int]]:
     """Goals in turn, each as often as its weight says; the stronger first when two goals are due together.
 
     A goal of weight 0.5 is due every second round. A candidate whose centroid is closer than `near_duplicate` to
     one already chosen is set aside, and the set-aside ones follow, strongest first, once nothing else is left.
+    Returns the list, and each goal's queue with how many of it were taken.
     """
     queues = []
     for g in range(len(weights)):
@@ -593,7 +844,7 @@ def _take_goals_in_turn(groups: np.ndarray, best_goal: np.ndarray, scores: np.nd
         chosen.append(j)
         served[g] += 1
     set_aside.sort(key=lambda j: -scores[best_goal[j], j])
-    return (chosen + set_aside)[:top]
+    return (chosen + set_aside)[:top], queues, heads
 
 
 def _communities_of(stats: _GroupStats, j: int, posts: WindowPosts,

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from models.embedding import Embedder, post_text
+from models import ranking
 from models.ranking import Candidate, Preferences, RankingSettings, Recommendation, WindowPosts, rank
 from tests.conftest import shared_path
 
@@ -354,3 +355,37 @@ def test_candidates_mostly_about_an_excluded_topic_drop(embedder: Embedder, redd
         kept = {item.key for item in ranked(reddit, embedder, placed, (TRAVEL,),
                                             preferences=Preferences(exclusion_vectors=embedder.encode([topic])))}
         assert kept == plain - gone, topic
+
+
+@pytest.mark.parametrize("kind", ["community", "person"])
+def test_ranking_the_candidates_in_reach_lists_what_ranking_every_candidate_lists(
+        kind: str, embedder: Embedder, reddit: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real posts and scores; each subreddit split into feeds of four posts, and the posts shared among 50 posters, so
+    # either kind has many candidates. With one candidate per goal given exact figures at first, the ranker has to
+    # widen the set until it can prove its list; with every candidate given them, nothing is left to prove.
+    placed = [Placed(i, f"r/{name}-{n // 4}", "reddit", f"u/poster{i % 50}", float(reddit.rows[i]["score"]))
+              for name in SUBREDDITS for n, i in enumerate(reddit.of(name))]
+    posts = window(reddit, placed)
+    owners = sorted({("reddit", p.community if kind == "community" else p.author) for p in placed})
+    goals = (CAMPING, TRAVEL, BOARD_GAMES)
+    options = {"followed": frozenset(owners[:2]),
+               "preferences": Preferences((1.0, 0.5, 1.0), embedder.encode(["video games"]),
+                                          {owners[3]: -1, owners[5]: 1})}
+    calls: list[bool] = []
+    exact = ranking._rank_among
+
+    def spied(*args: object) -> ranking.Ranking | None:
+        result = exact(*args)
+        calls.append(result is None)
+        return result
+
+    def listed(first_exact: int) -> list[tuple]:
+        monkeypatch.setattr(ranking, "_FIRST_EXACT", first_exact)
+        result = rank(kind, goals, embedder.encode(list(goals)), posts, {}, window_days=30, top=8, **options)
+        return [(i.key, i.score, i.goal, i.reasons, i.evidence, dict(i.signals))
+                for i in result.items + result.already_following]
+
+    monkeypatch.setattr(ranking, "_rank_among", spied)
+    assert listed(1) == listed(10 ** 6)
+    assert any(calls), "the narrow start never had to widen: the test proves nothing"
+    assert len(listed(1)) >= 8

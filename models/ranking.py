@@ -331,9 +331,9 @@ def _score_bounds(kind: str, grouping: _Grouping, closest: np.ndarray, sums: np.
     """
     count = grouping.count
     missing = np.maximum(settings.top_posts - count, 0)
-    # As the exact relevance, with every one of the group's best posts as close as its closest.
-    relevance = (np.minimum(count, settings.top_posts) * closest + missing * typical[:, None]) / np.maximum(
-        count, settings.top_posts)
+    # As the exact relevance (best posts, and typical ones for those missing, over `top_posts`), with every one of
+    # the group's best posts as close as its closest.
+    relevance = (np.minimum(count, settings.top_posts) * closest + missing * typical[:, None]) / settings.top_posts
     focus = (sums + missing * typical[:, None]) / (count + missing)
     bound = (settings.w_relevance * relevance + settings.w_focus * focus
              + settings.w_activity * _activity(count, window_days, settings))

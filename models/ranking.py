@@ -287,20 +287,21 @@ def rank(
     known = [index[key] for key in followed if key in index]
     bound = _score_bounds(kind, grouping, closest, sums, typical, window_days, posts.engagement is not None,
                           bool(interests), any(vote > 0 for vote in votes.values()), settings)
-    size = _FIRST_EXACT
+    inputs = _Inputs(kind, goals, goal_vectors, weights, posts, candidates, grouping, sims, typical, votes, known,
+                     community_names or {}, interests, window_days, settings)
+    among = np.zeros(len(grouping.keys), dtype=bool)
+    for goal_bound in bound:
+        among[_highest(goal_bound, _FIRST_EXACT)] = True
+    among[known + list(votes)] = True
     while True:
-        among = np.zeros(len(grouping.keys), dtype=bool)
-        for goal_bound in bound:
-            among[_highest(goal_bound, size)] = True
-        among[known + list(votes)] = True
         # Per goal, every candidate left out scores at most this on it.
         floor = np.max(bound[:, ~among], axis=1, initial=-np.inf)
-        inputs = _Inputs(kind, goals, goal_vectors, weights, posts, candidates, grouping, sims, typical, votes, known,
-                         community_names or {}, interests, window_days, settings)
-        ranking = _rank_among(inputs, among, top, floor)
+        ranking, next_up = _rank_among(inputs, among, top, floor)
         if ranking is not None:
             return ranking
-        size *= 4
+        # Only a candidate whose bound reaches a goal's next score could change that goal's queue.
+        wider = among | (np.isfinite(bound) & (bound >= next_up[:, None])).any(axis=0)
+        among = wider if wider.sum() > among.sum() else np.isfinite(bound).any(axis=0) | among
 
 
 def similarity_rows(goal_vectors: np.ndarray, exclusion_vectors: np.ndarray | None) -> np.ndarray:
@@ -310,7 +311,7 @@ def similarity_rows(goal_vectors: np.ndarray, exclusion_vectors: np.ndarray | No
     return np.vstack([goal_vectors, exclusion_vectors])
 
 
-# Candidates given exact statistics at first; widened fourfold while the list could still change.
+# Candidates per goal given exact statistics at first; then those whose bound reaches the next score of a queue.
 _FIRST_EXACT = 64
 
 
@@ -370,9 +371,11 @@ class _Inputs:
     settings: RankingSettings
 
 
-def _rank_among(inputs: _Inputs, among: np.ndarray, top: int, floor: np.ndarray) -> Ranking | None:
-    """The ranking with exact statistics for the groups in `among`; None when a group left out, whose score on
-    goal g is at most `floor[g]`, could still take a place in it."""
+def _rank_among(inputs: _Inputs, among: np.ndarray, top: int,
+                floor: np.ndarray) -> tuple[Ranking | None, np.ndarray]:
+    """The ranking with exact statistics for the groups in `among`, and per goal the score of the next candidate
+    in its queue (-inf when none is left). The ranking is None when a group left out, whose score on goal g is at
+    most `floor[g]`, could still take a place in it."""
     kind, goals, goal_vectors, posts, candidates = (inputs.kind, inputs.goals, inputs.goal_vectors, inputs.posts,
                                                     inputs.candidates)
     settings, votes, known = inputs.settings, inputs.votes, inputs.known
@@ -449,11 +452,12 @@ def _rank_among(inputs: _Inputs, among: np.ndarray, top: int, floor: np.ndarray)
                                                  settings.near_duplicate)
     # Exact when every goal's queue, up to and including its next candidate, holds only candidates above the floor:
     # a group left out could only have come later in a queue.
-    if any(floor[g] > -np.inf and (len(queue) <= head or scores[g, queue[head]] <= floor[g])
-           for g, (queue, head) in enumerate(zip(queues, taken))):
-        return None
+    next_up = np.array([scores[g, queue[head]] if head < len(queue) else -np.inf
+                        for g, (queue, head) in enumerate(zip(queues, taken))])
+    if ((floor > -np.inf) & (next_up <= floor)).any():
+        return None, next_up
     following = sorted(eligible[is_followed[eligible]].tolist(), key=lambda j: -scores[best_goal[j], j])
-    return Ranking(tuple(build(j) for j in chosen), tuple(build(j) for j in following))
+    return Ranking(tuple(build(j) for j in chosen), tuple(build(j) for j in following)), next_up
 
 
 

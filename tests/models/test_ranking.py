@@ -375,9 +375,9 @@ def test_ranking_the_candidates_in_reach_lists_what_ranking_every_candidate_list
     calls: list[bool] = []
     exact = ranking._rank_among
 
-    def spied(*args: object) -> ranking.Ranking | None:
+    def spied(*args: object) -> tuple[ranking.Ranking | None, np.ndarray]:
         result = exact(*args)
-        calls.append(result is None)
+        calls.append(result[0] is None)
         return result
 
     def listed(first_exact: int) -> list[tuple]:

@@ -27,3 +27,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/speed.py
 	$(VENV)/bin/python bench/parse_speed.py
 	$(VENV)/bin/python bench/trends_vs_bertopic.py
+	$(VENV)/bin/python bench/trends_surge.py

@@ -3,9 +3,14 @@
 How it works, on the posts of a baseline period followed by a window (both given by `Period`):
 
 - Clustering: k-means on the unit vectors (so Euclidean distance follows cosine). k is chosen from the data:
-  the best silhouette (cosine) of k-means on a sample of at most `sample` posts, over a grid of k from 2 to
-  sqrt(n/2) (the usual rule of thumb; at most `max_topics`). On 20 Newsgroups embeddings it picks 10 topics
-  for 10 groups and 5-6 for 5. Lloyd's k-means then runs over every post from the sample's centres.
+  the best silhouette (cosine) of k-means on a sample of at most `sample` posts, over a grid of k up to the
+  ceiling sqrt(n/2) (the usual rule of thumb; at most `max_topics`) from `min_k_share` of it (at least 2). On
+  20 Newsgroups embeddings it picks 10 topics for 10 groups and 5-6 for 5. The floor matters at scale: on
+  11,000 posts of all 20 groups the silhouette is flat (0.06-0.07 for every k from 2 to 50) and was highest at
+  k=2-4 in 9 of 15 runs (k=2 splits the hardware groups from the talk groups, which scores as well as the groups
+  do); topics that coarse hid a group's threefold surge entirely. From 12 up it picked 12-20 (once 50) and
+  found the surge in 15 of 15 runs (bench/trends_surge.py). Below 288 posts the floor is 2. Lloyd's k-means
+  then runs over every post from the sample's centres.
   Then each topic is cut in 2, 3 or 4 parts by k-means, and a part of at least `min_posts` posts with
   `new_share` of them in the window becomes a topic of its own: clustering over the whole period sizes topics
   by all their posts, so a subject new this week is otherwise folded into an older neighbour and shows only as
@@ -175,6 +180,8 @@ class TrendSettings:
 
     max_topics: int = 50
     sample: int = 4000
+    # k is at least this share of its ceiling: at scale the silhouette favours coarse splits (module docstring).
+    min_k_share: float = 0.25
     pseudo_count: float = 1.0
     rising: float = 1.5
     emerging: float = 10.0
@@ -293,9 +300,11 @@ def split_new(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray, in
 
 
 def choose_k(sample: np.ndarray, ceiling: int, settings: TrendSettings = TrendSettings()) -> tuple[int, np.ndarray]:
-    """(k, its centres): the best cosine silhouette of k-means on `sample` for k over a grid up to `ceiling`."""
+    """(k, its centres): the best cosine silhouette of k-means on `sample` for k over a grid from `min_k_share` of
+    `ceiling` (at least 2) up to `ceiling`."""
+    floor = max(2, int(ceiling * settings.min_k_share))
     grid = sorted({k for k in (2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 24, 28, 33, 40, 48, 57, 68, 80, 96)
-                   if k <= ceiling} | {ceiling})
+                   if floor <= k <= ceiling} | {ceiling})
     best: tuple[float, int, np.ndarray] | None = None
     for k in grid:
         model = KMeans(n_clusters=k, random_state=settings.seed, n_init=3).fit(sample)

@@ -16,6 +16,8 @@ END = datetime(2026, 11, 23, tzinfo=UTC)
 # Quoted replies, attributions and signatures: newsgroup furniture no feed post carries.
 _FURNITURE = re.compile(r"^\s*(>|\||In article|.*\bwrites:|.*\bwrote:|Archive-name:|Last-modified:)")
 _SIGNATURE = re.compile(r"^--\s*$", re.MULTILINE)
+# Characters a post's cleaned body must exceed: a shorter one says nothing of its group.
+MIN_BODY = 80
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,8 @@ class Doc:
     published_at: datetime
 
 
-def _body(text: str) -> str:
+def newsgroup_body(text: str) -> str:
+    """A newsgroup message's own words, at most 1,500 characters: no headers, quotes, attributions or signature."""
     after_headers = text.split("\n\n", 1)[-1]
     unsigned = _SIGNATURE.split(after_headers, maxsplit=1)[0]
     lines = [line for line in unsigned.splitlines() if not _FURNITURE.match(line)]
@@ -46,7 +49,7 @@ def surge_docs(per_group: int = 60, window_share: dict[str, int] | None = None, 
         for line in fh:
             doc = json.loads(line)
             group = taken.get(doc["group"])
-            if group is not None and len(group) < per_group and len(_body(doc["text"])) > 80:
+            if group is not None and len(group) < per_group and len(newsgroup_body(doc["text"])) > MIN_BODY:
                 group.append(doc)
             if all(len(v) == per_group for v in taken.values()):
                 break
@@ -57,13 +60,14 @@ def surge_docs(per_group: int = 60, window_share: dict[str, int] | None = None, 
         now, before = items[:shares[group]], items[shares[group]:]
         dated = [(d, end - (i + 0.5) * window / len(now)) for i, d in enumerate(now)]
         dated += [(d, end - window - (i + 0.5) * baseline / len(before)) for i, d in enumerate(before)]
-        docs += [Doc(group, d["doc_id"], d["subject"] or "", _body(d["text"]), _author(d["from"]), when)
+        docs += [Doc(group, d["doc_id"], d["subject"] or "", newsgroup_body(d["text"]), sender_name(d["from"]), when)
                  for d, when in dated]
     return docs
 
 
-def _author(sender: str | None) -> str:
-    # "Jane Doe <jane@example.edu>" and "jane@example.edu (Jane Doe)" -> "Jane Doe"; a bare address stays.
+def sender_name(sender: str | None) -> str:
+    """The name in a From: line: "Jane Doe <jane@example.edu>" and "jane@example.edu (Jane Doe)" -> "Jane Doe"; a bare
+    address stays."""
     sender = (sender or "").strip()
     named = re.match(r"^\s*\"?([^<\"]+?)\"?\s*<", sender) or re.search(r"\(([^)]+)\)\s*$", sender)
     return named.group(1).strip() if named else sender

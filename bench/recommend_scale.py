@@ -407,12 +407,12 @@ def instrument() -> Stopwatch:
     watch.wrap(queries, "communities", "queries.communities")
     watch.wrap(queries, "people", "queries.people")
     watch.wrap(identity, "aliases", "identity.aliases")
+    watch.wrap(rec, "prepare", "ranking.prepare (groupings, centroids, percentiles)")
     watch.wrap(queries, "follows", "follows + LinkedIn network")
     watch.wrap(network, "people_in_network", "follows + LinkedIn network")
     watch.wrap(network, "network", "follows + LinkedIn network")
     watch.wrap(rec, "rank", lambda kind, *_, **__: f"ranking.rank({kind})")
     watch.wrap(ranking.WindowPosts, "similarities", "similarities (goals x posts)")
-    watch.wrap(ranking, "_grouping", "grouping (once per window and kind)")
     watch.wrap(ranking, "_score_bounds", "score bounds (one pass)")
     watch.wrap(ranking, "_rank_among", "exact statistics for the candidates in reach")
     return watch

@@ -19,7 +19,7 @@ from flows.learners import exclusion_vectors, goal_vectors, require_learner
 from models import identity
 from models.embedding import Embedder
 from models.ranking import (ENGAGEMENT_METRIC, Candidate, Key, Preferences, Ranking, Recommendation, WindowPosts,
-                            rank, similarity_rows)
+                            prepare, rank, similarity_rows)
 from warehouse import db, feedback, network, queries
 from warehouse.queries import Learner
 
@@ -62,10 +62,12 @@ def window(conn: duckdb.DuckDBPyConnection, model: str, *, window_days: int = 30
     as_of = as_of or datetime.now(UTC)
     communities = queries.communities(conn)
     people = queries.people(conn)
-    return Window(as_of, window_days, _window_posts(conn, model, as_of - timedelta(days=window_days), as_of),
+    posts = _window_posts(conn, model, as_of - timedelta(days=window_days), as_of)
+    aliases = identity.aliases(people)
+    prepare(posts, aliases)
+    return Window(as_of, window_days, posts,
                   {k: Candidate(c.name, c.url, c.description, c.size) for k, c in communities.items()},
-                  {key: c.name for key, c in communities.items()}, _PeopleAsCandidates(people),
-                  identity.aliases(people))
+                  {key: c.name for key, c in communities.items()}, _PeopleAsCandidates(people), aliases)
 
 
 def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: Embedder,

@@ -304,6 +304,15 @@ def rank(
         among = wider if wider.sum() > among.sum() else np.isfinite(bound).any(axis=0) | among
 
 
+def prepare(posts: WindowPosts, aliases: Mapping[Key, Key] | None = None) -> None:
+    """Compute now what ranking any learner over these posts reads (who posted what, candidates' centroids,
+    engagement percentiles), rather than while ranking the first learner."""
+    for kind, same in (("community", None), ("person", aliases)):
+        _all_centroids(posts, _grouping_of(kind, posts, same or _NO_ALIASES))
+    if posts.engagement is not None:
+        _percentiles(posts)
+
+
 def similarity_rows(goal_vectors: np.ndarray, exclusion_vectors: np.ndarray | None) -> np.ndarray:
     """What a learner's posts are compared with: goals, then excluded topics (`WindowPosts.prime` takes these)."""
     if exclusion_vectors is None or not len(exclusion_vectors):
@@ -312,7 +321,7 @@ def similarity_rows(goal_vectors: np.ndarray, exclusion_vectors: np.ndarray | No
 
 
 # Candidates per goal given exact statistics at first; then those whose bound reaches the next score of a queue.
-_FIRST_EXACT = 64
+_FIRST_EXACT = 16
 
 
 def _highest(values: np.ndarray, n: int) -> np.ndarray:
@@ -627,16 +636,25 @@ def _group_stats(grouping: _Grouping, sims: np.ndarray, typical: np.ndarray, amo
 
 
 def _contenders(group: np.ndarray, s: np.ndarray, count: np.ndarray, n_groups: int, top_posts: int) -> np.ndarray:
-    """Positions of the posts that may be among their group's `top_posts` closest: all of them in a small set; in a
-    large one, those at or above a cut that most groups' closest posts clear, and every post of the groups that
-    have fewer than `top_posts` there (the cut keeps ties, so the order among equals is as over all posts)."""
-    wanted = 4 * top_posts * int(np.count_nonzero(np.bincount(group, minlength=n_groups)))
-    if len(s) <= 2 * wanted:
-        return np.arange(len(s))
-    cut = np.partition(s, len(s) - wanted)[len(s) - wanted]
-    above = s >= cut
-    short = np.bincount(group[above], minlength=n_groups) < np.minimum(count, top_posts)
-    return np.flatnonzero(above | short[group])
+    """Positions of the posts that may be among their group's `top_posts` closest (all of a small set).
+
+    Posts at or above a cut that a few times `top_posts` posts per group clear are in; a group with fewer than
+    `top_posts` in (most of those listed for another goal) has its other posts cut again, and so on. A cut keeps
+    ties, so the order among equals is as over all posts.
+    """
+    chosen = np.zeros(len(s), dtype=bool)
+    pending = np.arange(len(s))
+    while len(pending):
+        wanted = 4 * top_posts * int(np.count_nonzero(np.bincount(group[pending], minlength=n_groups)))
+        if len(pending) <= 2 * wanted:
+            chosen[pending] = True
+            break
+        values = s[pending]
+        above = values >= np.partition(values, len(values) - wanted)[len(values) - wanted]
+        chosen[pending[above]] = True
+        short = np.bincount(group[chosen], minlength=n_groups) < np.minimum(count, top_posts)
+        pending = pending[~above & short[group[pending]]]
+    return np.flatnonzero(chosen)
 
 
 def _by_group_closest_first(group: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -721,6 +739,11 @@ def _percentile_within(place: np.ndarray, figures: np.ndarray) -> np.ndarray:
     return percentile
 
 
+def _percentiles(posts: WindowPosts) -> np.ndarray:
+    return posts.derived(("percentile",), lambda: _percentile_within(_places(posts),
+                                                                    np.asarray(posts.engagement, dtype=float)))
+
+
 def _group_median(values: np.ndarray, group: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
     """The median of `values` over each group's posts in `mask`, NaN values left out (NaN where none is left)."""
     chosen = mask & ~np.isnan(values)
@@ -751,9 +774,7 @@ def _engagement(posts: WindowPosts, stats: _GroupStats, settings: RankingSetting
     if posts.engagement is None:
         nothing = np.full((n_goals, n_groups), np.nan)
         return _Engagement(nothing, nothing)
-    within = posts.derived(("percentile",), lambda: _percentile_within(_places(posts),
-                                                                      np.asarray(posts.engagement, dtype=float)))
-    percentile = within[stats.post_ids]
+    percentile = _percentiles(posts)[stats.post_ids]
     known = ~np.isnan(percentile)
     median = np.vstack([_group_median(percentile, stats.group, stats.relevant[:, g], n_groups)
                         for g in range(n_goals)])

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 import shutil
 from pathlib import Path
 
 import pytest
 
 from flows.demo import SAMPLE, sample_learner
+from flows.recommend import recommend, recommend_all, to_json
+from models.embedding import Embedder
 from tests.conftest import shared_path
 from tests.flows.cli_runner import Run, pln
 from warehouse import db, queries
@@ -188,3 +191,21 @@ def test_a_real_ill_formed_opml_imports_with_its_folders(run) -> None:
     assert len(listed) == 32 and {f["category"] for f in listed} == {"Android Development"}
     assert "https://saket.me/feed/" in {f["url"] for f in listed}
     assert run("feeds", "import-opml", str(path)).out.strip().endswith("32 feeds, 0 new.")
+
+
+def test_the_daily_flow_in_batches_on_threads_gives_each_learner_what_pln_recommend_gives(run, sample: Path,
+                                                                                           db_path: Path) -> None:
+    collect(run)
+    assert run("learner", "add", "ben", "--email", "ben@example.org", "--goal", "Spanish verb tenses",
+               "--goal", "machine learning in production@0.5", "--not-interested", "cooking").code == 0
+    assert run("learner", "add", "cleo", "--email", "cleo@example.org", "--goal", "photography at night").code == 0
+    names = [sample_learner(sample).name, "ben", "cleo"]
+    as_of = datetime(2026, 11, 16, tzinfo=UTC)
+    embedder = Embedder()
+    with db.connect(db_path) as conn:
+        # Batches of two over two threads: a batch's similarities come from one product and are read back per learner.
+        together = [to_json(r) for r in recommend_all(conn, names, embedder=embedder, as_of=as_of, batch=2,
+                                                      workers=2)]
+        alone = [to_json(recommend(conn, name, embedder=embedder, as_of=as_of)) for name in names]
+    assert together == alone
+    assert all(together) and together[0] != together[1]

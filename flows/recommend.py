@@ -56,15 +56,16 @@ class Window:
     aliases: dict[Key, Key]
 
 
-def window(conn: duckdb.DuckDBPyConnection, model: str, *, window_days: int = 30,
-           as_of: datetime | None = None) -> Window:
-    """The posts published in the `window_days` before `as_of` (default: now), with what ranking needs of them."""
+def window(conn: duckdb.DuckDBPyConnection, model: str, *, window_days: int = 30, as_of: datetime | None = None,
+           kinds: tuple[str, ...] = KINDS) -> Window:
+    """The posts published in the `window_days` before `as_of` (default: now), with what ranking `kinds` needs."""
     as_of = as_of or datetime.now(UTC)
     communities = queries.communities(conn)
-    people = queries.people(conn)
+    # A hundred thousand people cost a second or two to read and match up: only when people are ranked.
+    people = queries.people(conn) if "person" in kinds else {}
     posts = _window_posts(conn, model, as_of - timedelta(days=window_days), as_of)
     aliases = identity.aliases(people)
-    prepare(posts, aliases)
+    prepare(posts, kinds, aliases)
     return Window(as_of, window_days, posts,
                   {k: Candidate(c.name, c.url, c.description, c.size) for k, c in communities.items()},
                   {key: c.name for key, c in communities.items()}, _PeopleAsCandidates(people), aliases)
@@ -75,7 +76,7 @@ def recommend(conn: duckdb.DuckDBPyConnection, learner_name: str, *, embedder: E
               as_of: datetime | None = None) -> Recommendations:
     """Rank what serves the learner's goals best among posts published in the `window_days` before `as_of`."""
     require_learner(conn, learner_name)
-    shared = window(conn, embedder.name, window_days=window_days, as_of=as_of)
+    shared = window(conn, embedder.name, window_days=window_days, as_of=as_of, kinds=kinds)
     return recommend_in(conn, shared, learner_name, embedder=embedder, kinds=kinds, top=top)
 
 
@@ -88,9 +89,9 @@ def recommend_all(conn: duckdb.DuckDBPyConnection, learner_names: Sequence[str],
     The similarities of a batch of learners are computed in one pass over the vectors: with a few goals a pass is
     bound by reading the vectors, with many by arithmetic, so batching makes each learner's pass far cheaper.
     The learners of a batch are then ranked on `workers` threads (default: one per core): numpy lets go of the
-    interpreter while it sorts and sums.
+    interpreter in its larger steps (1.24x on two cores at a million posts, docs/performance.md).
     """
-    shared = window(conn, embedder.name, window_days=window_days, as_of=as_of)
+    shared = window(conn, embedder.name, window_days=window_days, as_of=as_of, kinds=kinds)
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         for start in range(0, len(learner_names), batch):
             wanted = [_wanted(conn, name, embedder, kinds) for name in learner_names[start:start + batch]]

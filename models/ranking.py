@@ -304,11 +304,12 @@ def rank(
         among = wider if wider.sum() > among.sum() else np.isfinite(bound).any(axis=0) | among
 
 
-def prepare(posts: WindowPosts, aliases: Mapping[Key, Key] | None = None) -> None:
-    """Compute now what ranking any learner over these posts reads (who posted what, candidates' centroids,
-    engagement percentiles), rather than while ranking the first learner."""
-    for kind, same in (("community", None), ("person", aliases)):
-        _all_centroids(posts, _grouping_of(kind, posts, same or _NO_ALIASES))
+def prepare(posts: WindowPosts, kinds: Sequence[str] = ("community", "person"),
+            aliases: Mapping[Key, Key] | None = None) -> None:
+    """Compute now what ranking any learner for `kinds` over these posts reads (who posted what, candidates'
+    centroids, engagement percentiles), rather than while ranking the first learner."""
+    for kind in kinds:
+        _all_centroids(posts, _grouping_of(kind, posts, (aliases if kind == "person" else None) or _NO_ALIASES))
     if posts.engagement is not None:
         _percentiles(posts)
 
@@ -391,7 +392,7 @@ def _rank_among(inputs: _Inputs, among: np.ndarray, top: int,
     n_goals = len(goals)
     source, sources = _source_codes(posts)
     stats = _group_stats(inputs.grouping, inputs.sims[:, :n_goals], inputs.typical, among, settings)
-    # Centroids cost a pass over the posts: only for candidates that can be listed and those they are compared to.
+    # Only candidates that can be listed, and those they are compared with, take part in centroid comparisons.
     in_play = (stats.closest >= settings.min_relevance).any(axis=0)
     in_play[known + list(votes)] = True
     centroids = _centroids(posts, inputs.grouping, in_play)
@@ -469,7 +470,6 @@ def _rank_among(inputs: _Inputs, among: np.ndarray, top: int,
     return Ranking(tuple(build(j) for j in chosen), tuple(build(j) for j in following)), next_up
 
 
-
 @dataclass(frozen=True)
 class _Signals:
     """What besides relevance and focus goes into the score, per group (and goal, where it depends on the goal)."""
@@ -539,7 +539,7 @@ class _Grouping:
     places: np.ndarray  # how many communities each group posted in
     index: dict[Key, int]  # each key's group
     in_group_order: np.ndarray  # the window indices of the grouped posts, group after group
-    aliases: Mapping[Key, Key]
+    aliases: Mapping[Key, Key]  # held, so the memo key made of their id stays theirs
     also_as: dict[Key, list[Key]]  # each lead account's other accounts
 
 

@@ -547,14 +547,14 @@ def _grouping_of(kind: str, posts: WindowPosts, aliases: Mapping[Key, Key]) -> _
     # Keyed by the aliases' identity, as sorting them per learner costs more than the ranking of a small window; the
     # memo keeps them referenced, so the identity cannot pass to another mapping.
     return posts.derived(("grouping", kind, id(aliases)),
-                         lambda: _grouping(posts, posts.community if kind == "community" else posts.author, aliases))
+                         lambda: _grouping(posts, kind, aliases))
 
 
-def _grouping(posts: WindowPosts, owners: Column, aliases: Mapping[Key, Key]) -> _Grouping:
-    """The candidates, by key, whom the posts belong to (`owners`: community or author per post), and for each
+def _grouping(posts: WindowPosts, kind: str, aliases: Mapping[Key, Key]) -> _Grouping:
+    """The candidates, by key, whom the posts belong to (their community or author, by `kind`), and for each
     post that has an owner its window index and its candidate; aliased accounts count as their lead account."""
     source, sources = _source_codes(posts)
-    owner, names = _codes(owners)
+    owner, names = _owner_codes(posts, kind)
     post_ids = np.flatnonzero(np.asarray([name != "" for name in names], dtype=bool)[owner]) if names else owner
     accounts, account = np.unique(source[post_ids] * len(names) + owner[post_ids], return_inverse=True)
     leads = [aliases.get(key, key) for key in ((sources[a // len(names)], names[a % len(names)]) for a in accounts)]
@@ -584,11 +584,17 @@ def _source_codes(posts: WindowPosts) -> tuple[np.ndarray, list[str]]:
     return posts.derived(("source",), lambda: _codes(posts.source))
 
 
+def _owner_codes(posts: WindowPosts, kind: str) -> tuple[np.ndarray, list[str]]:
+    """Each post's community (`kind="community"`) or author as a number among the distinct ones, and those."""
+    return posts.derived(("owner", kind),
+                         lambda: _codes(posts.community if kind == "community" else posts.author))
+
+
 def _places(posts: WindowPosts) -> np.ndarray:
     """Each post's place: its source and community as one number."""
     def make() -> np.ndarray:
         source = _source_codes(posts)[0]
-        community, names = _codes(posts.community)
+        community, names = _owner_codes(posts, "community")
         return source * max(len(names), 1) + community
     return posts.derived(("place",), make)
 

@@ -99,6 +99,11 @@ class Limits:
     ratio_floor_bytes: int = 4 * 1024 * 1024
 
 
+def community_of(owner: str) -> str:
+    """The community a learner's own shares and comments are kept in: theirs alone, never recommended."""
+    return f"{SOURCE}:{owner}"
+
+
 def read_export(path: str | Path, *, owner: str, now: datetime, limits: Limits = Limits()) -> LinkedInExport:
     """Read the export ZIP or its unpacked folder; `owner` (the learner's name) authors the posts.
 
@@ -501,7 +506,7 @@ def _shares(table: _Table, context: _Context) -> LinkedInExport:
             continue
         # Without a ShareLink (never seen so far) the raw date and text still identify the share.
         key = link or _digest(row.get("date", ""), row.get("text", ""))
-        posts.append(Post(source=SOURCE, source_id=f"share:{key}", community=f"{SOURCE}:{context.owner}",
+        posts.append(Post(source=SOURCE, source_id=f"share:{key}", community=community_of(context.owner),
                           author=context.owner, title=preview_title or _title(text), text=text,
                           url=link or row.get("shared_url", ""), published_at=_when(row, "date", table, line, context),
                           fetched_at=context.now))
@@ -521,7 +526,7 @@ def _comments(table: _Table, context: _Context) -> LinkedInExport:
             continue
         # Link names the post, not the comment: several comments on one post differ by time and words.
         key = _digest(row.get("date", ""), row.get("link", ""), row.get("text", ""))
-        posts.append(Post(source=SOURCE, source_id=f"comment:{key}", community=f"{SOURCE}:{context.owner}",
+        posts.append(Post(source=SOURCE, source_id=f"comment:{key}", community=community_of(context.owner),
                           author=context.owner, title=_title(text), text=text, url=row.get("link", ""),
                           published_at=_when(row, "date", table, line, context), fetched_at=context.now))
     return LinkedInExport(posts=tuple(posts))

@@ -24,7 +24,7 @@ from flows import demo as demo_run  # noqa: E402
 from flows.embed import embed_pending  # noqa: E402
 from flows.errors import UsageError  # noqa: E402
 from flows.tracking import add_feeds, import_opml  # noqa: E402
-from flows.learners import add_learner, suggest_goals  # noqa: E402
+from flows.learners import add_learner, remove_learner, suggest_goals  # noqa: E402
 from flows.linkedin import forget  # noqa: E402
 from flows.recommend import recommend as recommend_for  # noqa: E402
 from flows.recommend import to_json  # noqa: E402
@@ -202,6 +202,18 @@ def learner_forget(ctx: typer.Context, name: str) -> None:
         deleted = forget(conn, name)
     out.print(f"Forgot what was imported for {name}: {deleted['posts']} posts, {deleted['network']} network "
               f"entries, {deleted['learner_facts']} skills, courses and positions.")
+
+
+@learner_app.command("remove")
+def learner_remove(ctx: typer.Context, name: str, format: FormatOption = Format.table) -> None:
+    """Delete a learner and everything about them: goals, votes, recommendations, digests and imported data."""
+    with connect(ctx) as conn:
+        deleted = remove_learner(conn, name)
+    if format is Format.json:
+        print_json({"learner": name, "deleted": deleted})
+        return
+    rows = ", ".join(f"{count} {table}" for table, count in deleted.items() if count and table != "learners")
+    out.print(f"Removed learner {name}" + (f" and {rows}." if rows else "."))
 
 
 @app.command()

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import numpy as np
 
+from connectors import linkedin
 from flows.errors import UsageError
 from models import goals as goal_suggestions
 from models.embedding import Embedder
@@ -76,6 +77,15 @@ def _embedded(texts: Sequence[str], stored: dict[str, np.ndarray], embedder: Emb
     vectors = embedder.encode(list(texts))
     store(vectors)
     return vectors
+
+
+def remove_learner(conn: duckdb.DuckDBPyConnection, name: str) -> dict[str, int]:
+    """Delete the learner and everything about them (goals, exclusions, follows, votes, recommendations, digests,
+    and what their LinkedIn export brought: their posts with vectors, network, skills); rows deleted by table."""
+    learner = require_learner(conn, name)
+    imported = network.forget(conn, learner.name, community=linkedin.community_of(learner.name))
+    rest = queries.remove_learner(conn, learner.name)
+    return {table: imported.get(table, 0) + rest.get(table, 0) for table in sorted(imported | rest)}
 
 
 def require_learner(conn: duckdb.DuckDBPyConnection, name: str) -> Learner:

@@ -66,5 +66,5 @@ def background(export: linkedin.LinkedInExport) -> list[Fact]:
 def forget(conn: duckdb.DuckDBPyConnection, learner_name: str) -> dict[str, int]:
     """Delete everything imported for the learner; the learner and their goals stay."""
     learner = require_learner(conn, learner_name)
-    return network.forget(conn, learner.name, community=f"{linkedin.SOURCE}:{learner.name}")
+    return network.forget(conn, learner.name, community=linkedin.community_of(learner.name))
 

@@ -88,13 +88,24 @@ def recommend_all(conn: duckdb.DuckDBPyConnection, learner_names: Sequence[str],
 
     The similarities of a batch of learners are computed in one pass over the vectors: with a few goals a pass is
     bound by reading the vectors, with many by arithmetic, so batching makes each learner's pass far cheaper.
-    The learners of a batch are then ranked on `workers` threads (default: one per core): numpy lets go of the
-    interpreter in its larger steps (1.24x on two cores at a million posts, docs/performance.md).
+    The learners of a batch are then ranked on `workers` threads (default: one per core), numpy letting go of the
+    interpreter in its larger steps, while the next batch's learners are read on a connection of their own.
     """
     shared = window(conn, embedder.name, window_days=window_days, as_of=as_of, kinds=kinds)
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        for start in range(0, len(learner_names), batch):
-            wanted = [_wanted(conn, name, embedder, kinds) for name in learner_names[start:start + batch]]
+    batches = [learner_names[start:start + batch] for start in range(0, len(learner_names), batch)]
+    # The caller writes on `conn` between batches (the daily flow stores each result): reading goes on apart.
+    reading = conn.cursor()
+    with reading, ThreadPoolExecutor(max_workers=1) as reader, \
+            ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        def read(names: Sequence[str]) -> list[_Wanted]:
+            return [_wanted(reading, name, embedder, kinds) for name in names]
+
+        later = iter(batches[1:])
+        upcoming = reader.submit(read, batches[0]) if batches else None
+        while upcoming is not None:
+            wanted = upcoming.result()
+            following = next(later, None)
+            upcoming = reader.submit(read, following) if following is not None else None
             shared.posts.prime([similarity_rows(w.goals, w.exclusions) for w in wanted])
             yield from pool.map(lambda w: _recommend(shared, w, top), wanted)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -46,44 +46,58 @@ class WindowPosts:
     vectors: np.ndarray
     engagement: np.ndarray | None = None
     vector_row: np.ndarray | None = None
-    # Similarities by the bytes of the matrix they are to, newest last: each kind ranked for a learner reuses the one
-    # pass, and a batch primed for many learners is read back one learner at a time.
-    _similarities: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Products by what they multiply (None: `vectors`, or a factor's key) and the bytes of the matrix they are to,
+    # newest last: each kind ranked for a learner reuses them, and a batch primed for many learners is read back one
+    # learner at a time. Rows are `vectors` rows: a million put in window order per batch would cost more than the
+    # product.
+    _similarities: dict[tuple[Any, bytes], np.ndarray] = field(default_factory=dict, init=False, repr=False,
+                                                               compare=False)
     # What ranking derives from the posts alone (codes, groupings, percentiles): the same for every learner.
     _memo: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Matrices derived from the posts that goals are multiplied with, as with `vectors` (groups' vector sums).
+    _factors: dict[tuple, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
     # Learners may be ranked on several threads over one window: the caches change under this lock.
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
 
-    def similarities(self, to: np.ndarray) -> np.ndarray:
-        """Posts x rows of `to`: each post's dot product with each row, in post order."""
-        key = _matrix_key(to)
+    def similarities(self, to: np.ndarray, factor: tuple | None = None) -> np.ndarray:
+        """Rows of `vectors` (read through `rows()`), or of the factor made under `factor`, x rows of `to`: the dot
+        product of each with each."""
+        key = (factor, _matrix_key(to))
         with self._lock:
             if key not in self._similarities:
-                self._keep({key: self._scores(to)})
+                self._keep({key: _product(to, self.vectors if factor is None else self._factors[factor])})
             return self._similarities[key]
 
+    def factor(self, key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """A matrix derived from the posts (made once) whose products with goals `prime` computes with theirs."""
+        with self._lock:
+            if key not in self._factors:
+                self._factors[key] = make()
+            return self._factors[key]
+
     def prime(self, matrices: Sequence[np.ndarray]) -> None:
-        """Compute the similarities to several matrices (one per learner) in one pass over the vectors.
+        """Compute the similarities to several matrices (one per learner) in one pass over the vectors and factors.
 
         A product with a few goal rows is bound by reading the vectors; with many it is bound by arithmetic, so a
         batch of learners costs a fraction of one pass each.
         """
         if not matrices:
             return
-        scores = self._scores(np.vstack(matrices))
         bounds = np.cumsum([0, *(len(m) for m in matrices)])
         with self._lock:
-            self._keep({_matrix_key(m): np.ascontiguousarray(scores[:, a:b])
-                        for m, a, b in zip(matrices, bounds[:-1], bounds[1:])})
+            factors = [(None, self.vectors), *self._factors.items()]
+        new = {}
+        for key, factor in factors:
+            products = _product(np.vstack(matrices), factor)
+            new.update({(key, _matrix_key(m)): products[:, a:b] for m, a, b in zip(matrices, bounds[:-1], bounds[1:])})
+        with self._lock:
+            self._keep(new)
 
-    def _scores(self, to: np.ndarray) -> np.ndarray:
-        scores = self.vectors @ np.asarray(to, dtype=self.vectors.dtype).T
-        return scores if self.vector_row is None else scores[self.vector_row]
-
-    def _keep(self, new: dict[bytes, np.ndarray]) -> None:
+    def _keep(self, new: dict[tuple[Any, bytes], np.ndarray]) -> None:
         # Bounded, oldest out first, so ranking a thousand learners does not keep a thousand similarity matrices.
+        # A learner's similarities are a view of their batch's product, which lives while any of them is kept.
         self._similarities.update(new)
-        while len(self._similarities) > len(new) and sum(a.nbytes for a in self._similarities.values()) > _SIM_BYTES:
+        while len(self._similarities) > len(new) and _held_bytes(self._similarities.values()) > _SIM_BYTES:
             del self._similarities[next(iter(self._similarities))]
 
     def derived(self, key: tuple, make: Callable[[], Any]) -> Any:
@@ -99,6 +113,18 @@ class WindowPosts:
     def rows(self, post_ids: np.ndarray) -> np.ndarray:
         """The `vectors` rows of these posts."""
         return post_ids if self.vector_row is None else self.vector_row[post_ids]
+
+
+def _product(to: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rows x rows of `to`, as a view of (to @ rows.T): each learner's block of a batch lies together, and each goal's
+    similarities too (the column the ranker scans); one learner alone gets the same orientation, so the same sums."""
+    return (np.asarray(to, dtype=rows.dtype) @ rows.T).T
+
+
+def _held_bytes(arrays: Iterable[np.ndarray]) -> int:
+    """The memory held by these arrays, each buffer counted once however many views of it there are."""
+    held = {id(a if a.base is None else a.base): (a if a.base is None else a.base).nbytes for a in arrays}
+    return sum(held.values())
 
 
 def _matrix_key(to: np.ndarray) -> bytes:
@@ -206,6 +232,7 @@ class _GroupStats:
     keys: list[Key]
     post_ids: np.ndarray  # grouped posts: their index in the window
     group: np.ndarray  # grouped posts: their group
+    rows: np.ndarray  # grouped posts: their row in `vectors` and the similarities
     sims: np.ndarray  # grouped posts x goals
     # grouped posts x goals: the posts that show the fit, those about the goal and the `top_posts` closest to it
     relevant: np.ndarray
@@ -276,12 +303,13 @@ def rank(
     if not grouping.keys:
         return Ranking((), ())
     # One pass over the vectors for goals and exclusions together; both kinds of a learner share it.
-    sims = posts.similarities(similarity_rows(goal_vectors, preferences.exclusion_vectors))
-    # One pass in group order gives each group's closest post and sum; the typical post is the mean of the sums.
-    grouped = np.take(sims, grouping.in_group_order, axis=0)[:, :len(goals)]
-    closest = np.maximum.reduceat(grouped, grouping.starts, axis=0).T  # goals x groups
-    sums = np.add.reduceat(grouped, grouping.starts, axis=0).T
-    typical = sums.sum(axis=1, dtype=np.float64) / len(grouped)
+    to = similarity_rows(goal_vectors, preferences.exclusion_vectors)
+    sims = posts.similarities(to)
+    # A group's similarities to a goal add up to its posts' vector sum times the goal: no pass over the posts.
+    sums_key, _ = _vector_sums(posts, grouping)
+    sums = posts.similarities(to, factor=sums_key)[:, :len(goals)].T
+    typical = sums.sum(axis=1, dtype=np.float64) / len(grouping.post_rows)
+    closest = _closest_reaching(grouping, sims[:, :len(goals)], settings.min_relevance)
     index = grouping.index
     votes = {index[key]: vote for key, vote in preferences.votes.items() if key in index}
     known = [index[key] for key in followed if key in index]
@@ -323,6 +351,22 @@ def similarity_rows(goal_vectors: np.ndarray, exclusion_vectors: np.ndarray | No
 
 # Candidates per goal given exact statistics at first; then those whose bound reaches the next score of a queue.
 _FIRST_EXACT = 16
+# Vector dimensions a bound makes room for in float32 rounding (the packaged model has 384).
+_DIMENSION_ROOM = 1024
+
+
+def _closest_reaching(grouping: _Grouping, sims: np.ndarray, floor: float) -> np.ndarray:
+    """Goals x groups: each group's highest similarity to each goal (rows x goals), -inf where none reaches `floor`.
+
+    Only the few posts at the floor or above are looked up: below it no group can be listed anyway.
+    """
+    closest = np.full((sims.shape[1], len(grouping.keys)), -np.inf, dtype=sims.dtype)
+    for g in range(sims.shape[1]):
+        rows = np.flatnonzero(sims[:, g] >= floor)
+        group = grouping.row_group[rows]
+        owned = group >= 0
+        np.maximum.at(closest[g], group[owned], sims[rows[owned], g])
+    return closest
 
 
 def _highest(values: np.ndarray, n: int) -> np.ndarray:
@@ -334,7 +378,7 @@ def _score_bounds(kind: str, grouping: _Grouping, closest: np.ndarray, sums: np.
                   window_days: int, engagement: bool, interests: bool, liked: bool,
                   settings: RankingSettings) -> np.ndarray:
     """Goals x groups: a score the group cannot beat on the goal (-inf where it cannot fit it), from each group's
-    closest post and sum of similarities per goal (goals x groups).
+    closest post (-inf below `min_relevance`) and sum of similarities per goal (goals x groups).
 
     Relevance is at most what it would be with every best post as close as the closest; focus is exact from the
     sums; engagement, breadth, interests and a thumbs-up at most their full weight; novelty, thumbs-down and
@@ -353,9 +397,10 @@ def _score_bounds(kind: str, grouping: _Grouping, closest: np.ndarray, sums: np.
     if kind == "person":
         bound += settings.w_breadth * np.clip((grouping.places - 1) / (settings.breadth_communities - 1), 0, 1)
     bound += settings.w_interest * interests + settings.w_voted_up * liked
-    # The sums were added in float32: each of a group's n terms may be off by n float32 roundings at most, so the
-    # focus by n of them; that room, and a hair for the rest, keeps the bound a bound.
-    bound += settings.w_focus * count * 2.0 ** -22 + 1e-6
+    # The sums were added and multiplied in float32: a group's sum over n posts of dimension d may be off by (n + d)
+    # float32 roundings of the sum of its terms' sizes, each at most 1, so its focus by n + d of them, and the exact
+    # focus (float32 similarities) by d; four times that room, and a hair for the rest, keeps the bound a bound.
+    bound += settings.w_focus * (count + 2 * _DIMENSION_ROOM) * 2.0 ** -22 + 1e-6
     bound[closest < settings.min_relevance] = -np.inf
     return bound
 
@@ -371,7 +416,7 @@ class _Inputs:
     posts: WindowPosts
     candidates: Mapping[Key, Candidate]
     grouping: _Grouping
-    sims: np.ndarray  # window posts x goals (then exclusions)
+    sims: np.ndarray  # `vectors` rows x goals (then exclusions)
     typical: np.ndarray  # per goal: the mean similarity of the grouped posts
     votes: Mapping[int, int]
     known: list[int]
@@ -388,14 +433,18 @@ def _rank_among(inputs: _Inputs, among: np.ndarray, top: int,
     most `floor[g]`, could still take a place in it."""
     kind, goals, goal_vectors, posts, candidates = (inputs.kind, inputs.goals, inputs.goal_vectors, inputs.posts,
                                                     inputs.candidates)
-    settings, votes, known = inputs.settings, inputs.votes, inputs.known
-    n_goals = len(goals)
+    settings, n_goals = inputs.settings, len(goals)
+    # From here on a group is numbered by its place among those in `among` (which hold the followed and voted ones):
+    # the work then grows with them, not with a hundred thousand people.
+    groups = np.flatnonzero(among)
+    known = np.searchsorted(groups, inputs.known).tolist()
+    votes = dict(zip(np.searchsorted(groups, list(inputs.votes)).tolist(), inputs.votes.values()))
     source, sources = _source_codes(posts)
-    stats = _group_stats(inputs.grouping, inputs.sims[:, :n_goals], inputs.typical, among, settings)
+    stats = _group_stats(inputs.grouping, inputs.sims[:, :n_goals], inputs.typical, groups, settings)
     # Only candidates that can be listed, and those they are compared with, take part in centroid comparisons.
     in_play = (stats.closest >= settings.min_relevance).any(axis=0)
     in_play[known + list(votes)] = True
-    centroids = _centroids(posts, inputs.grouping, in_play)
+    centroids = _centroids(posts, inputs.grouping, groups, in_play)
     signals = _signals(kind, posts, stats, centroids, known, votes, inputs.window_days, settings)
     # Only a candidate in play can fit a goal, so only their texts are searched.
     shared = ({j: _interests_named(candidates.get(stats.keys[j]), inputs.interests)
@@ -407,8 +456,7 @@ def _rank_among(inputs: _Inputs, among: np.ndarray, top: int,
         scores[_excluded(inputs.sims[:, n_goals:], stats, settings)] = -np.inf
     best_goal = scores.argmax(axis=0)
     columns = np.arange(len(stats.keys))
-    fits = (among & np.isfinite(scores[best_goal, columns])
-            & (stats.closest[best_goal, columns] >= settings.min_relevance))
+    fits = np.isfinite(scores[best_goal, columns]) & (stats.closest[best_goal, columns] >= settings.min_relevance)
     fits[[j for j, vote in votes.items() if vote < 0]] = False
     eligible = np.flatnonzero(fits)
 
@@ -538,7 +586,9 @@ class _Grouping:
     starts: np.ndarray  # where each group starts in `by_group`
     places: np.ndarray  # how many communities each group posted in
     index: dict[Key, int]  # each key's group
-    in_group_order: np.ndarray  # the window indices of the grouped posts, group after group
+    in_group_rows: np.ndarray  # the grouped posts' rows in the vectors and similarities, group after group
+    post_rows: np.ndarray  # the rows of `post_ids`
+    row_group: np.ndarray  # each row's group, -1 for posts of none
     aliases: Mapping[Key, Key]  # held, so the memo key made of their id stays theirs
     also_as: dict[Key, list[Key]]  # each lead account's other accounts
 
@@ -569,8 +619,11 @@ def _grouping(posts: WindowPosts, kind: str, aliases: Mapping[Key, Key]) -> _Gro
     also_as: dict[Key, list[Key]] = {}
     for account, lead in sorted(aliases.items()):
         also_as.setdefault(lead, []).append(account)
+    post_rows = posts.rows(post_ids)
+    row_group = np.full(len(posts.vectors), -1, dtype=np.int64)
+    row_group[post_rows] = group
     return _Grouping(keys, post_ids, group, count, by_group, (np.cumsum(count) - count).astype(np.int64), places,
-                     index, post_ids[by_group], aliases, also_as)
+                     index, posts.rows(post_ids[by_group]), post_rows, row_group, aliases, also_as)
 
 
 def _members(grouping: _Grouping, groups: np.ndarray) -> np.ndarray:
@@ -599,22 +652,23 @@ def _places(posts: WindowPosts) -> np.ndarray:
     return posts.derived(("place",), make)
 
 
-def _group_stats(grouping: _Grouping, sims: np.ndarray, typical: np.ndarray, among: np.ndarray,
+def _group_stats(grouping: _Grouping, sims: np.ndarray, typical: np.ndarray, groups: np.ndarray,
                  settings: RankingSettings) -> _GroupStats:
-    """Exact statistics for the groups in `among` (the others get none: no closest post, nothing relevant)."""
-    keys = grouping.keys
+    """Exact statistics for some groups (ascending), numbered from 0 in that order."""
+    keys = [grouping.keys[j] for j in groups.tolist()]
     n_groups, n_goals = len(keys), sims.shape[1]
-    members = np.arange(len(grouping.post_ids)) if among.all() else _members(grouping, np.flatnonzero(among))
-    post_ids, group, count = grouping.post_ids[members], grouping.group[members], grouping.count
-    listed = np.bincount(group, minlength=n_groups)
-    closest = np.full((n_goals, n_groups), -np.inf)
+    members = _members(grouping, groups)
+    count = grouping.count[groups]
+    post_ids, rows = grouping.post_ids[members], grouping.post_rows[members]
+    group = np.repeat(np.arange(n_groups), count.astype(np.int64))
+    closest = np.zeros((n_goals, n_groups))
     relevance = np.zeros((n_goals, n_groups))
     focus = np.zeros((n_goals, n_groups))
     on_topic = np.zeros((n_goals, n_groups))
     relevant = np.zeros((len(post_ids), n_goals), dtype=bool)
     by_fit: list[np.ndarray] = []
     starts: list[np.ndarray] = []
-    sims = np.take(sims, post_ids, axis=0)  # listed posts x goals
+    sims = np.take(sims, rows, axis=0)  # listed posts x goals
     missing = np.maximum(settings.top_posts - count, 0)
     for g in range(n_goals):
         s = sims[:, g]
@@ -626,10 +680,10 @@ def _group_stats(grouping: _Grouping, sims: np.ndarray, typical: np.ndarray, amo
         top = np.arange(len(order)) - starts[g][g_sorted] < settings.top_posts
         best_sum, best_count = (np.bincount(g_sorted[top], weights=s_sorted[top], minlength=n_groups),
                                 np.bincount(g_sorted[top], minlength=n_groups))
-        np.divide(best_sum, best_count, out=closest[g], where=best_count > 0)
+        closest[g] = best_sum / best_count
         # Fewer than `top_posts` posts prove little: the missing ones count as typical posts of the window, so one
         # lucky post does not outrank someone who writes about the goal week after week.
-        np.divide(best_sum + missing * typical[g], best_count + missing, out=relevance[g], where=listed > 0)
+        relevance[g] = (best_sum + missing * typical[g]) / (best_count + missing)
         focus[g] = (np.bincount(group, weights=s, minlength=n_groups) + missing * typical[g]) / (count + missing)
         about = s >= settings.on_topic
         on_topic[g] = np.bincount(group, weights=about.astype(float), minlength=n_groups)
@@ -637,7 +691,7 @@ def _group_stats(grouping: _Grouping, sims: np.ndarray, typical: np.ndarray, amo
         best[order[top]] = True
         relevant[:, g] = about | best
         by_fit.append(order)
-    return _GroupStats(keys, post_ids, group, sims, relevant, closest, relevance, focus, on_topic, count, by_fit,
+    return _GroupStats(keys, post_ids, group, rows, sims, relevant, closest, relevance, focus, on_topic, count, by_fit,
                        starts)
 
 
@@ -684,22 +738,31 @@ def _by_group_closest_first(group: np.ndarray, s: np.ndarray) -> np.ndarray:
     return order
 
 
-def _centroids(posts: WindowPosts, grouping: _Grouping, wanted: np.ndarray) -> _Centroids:
-    """The wanted groups' mean post vectors at unit length: what each talks about overall."""
-    row = np.full(len(grouping.keys), -1, dtype=np.int64)
+def _centroids(posts: WindowPosts, grouping: _Grouping, groups: np.ndarray, wanted: np.ndarray) -> _Centroids:
+    """The mean post vectors at unit length (what each talks about overall) of the wanted ones among `groups`,
+    whose positions in `groups` number them."""
+    row = np.full(len(groups), -1, dtype=np.int64)
     row[wanted] = np.arange(int(wanted.sum()))
-    return _Centroids(row, _all_centroids(posts, grouping)[wanted])
+    return _Centroids(row, _all_centroids(posts, grouping)[groups[wanted]])
 
 
-def _all_centroids(posts: WindowPosts, grouping: _Grouping) -> np.ndarray:
+def _vector_sums(posts: WindowPosts, grouping: _Grouping) -> tuple[tuple, np.ndarray]:
+    """Groups x dimensions: the sum of each group's post vectors, and its key among the posts' factors."""
     def make() -> np.ndarray:
         # A CSR matrix over each group's posts in window order: the sums add up in that order whatever the order
         # the vectors are stored in, and come out the same to the last bit.
         indptr = np.r_[0, np.cumsum(grouping.count.astype(np.int64))]
         matrix = sparse.csr_matrix(
-            (np.ones(len(grouping.in_group_order), dtype=posts.vectors.dtype), posts.rows(grouping.in_group_order),
+            (np.ones(len(grouping.in_group_rows), dtype=posts.vectors.dtype), grouping.in_group_rows,
              indptr), shape=(len(grouping.keys), len(posts.vectors)))
-        sums = np.asarray(matrix @ posts.vectors)
+        return np.asarray(matrix @ posts.vectors)
+    key = ("vector sums", id(grouping))
+    return key, posts.factor(key, make)
+
+
+def _all_centroids(posts: WindowPosts, grouping: _Grouping) -> np.ndarray:
+    def make() -> np.ndarray:
+        _, sums = _vector_sums(posts, grouping)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return sums / np.where(norms > 0, norms, 1)
     return posts.derived(("centroids", id(grouping)), make)
@@ -825,10 +888,10 @@ def _communities_on_goal(place: np.ndarray, stats: _GroupStats, settings: Rankin
 def _excluded(exclusion_sims: np.ndarray, stats: _GroupStats, settings: RankingSettings) -> np.ndarray:
     """Goals x groups: True where most of the group's relevant posts are about a topic the learner excluded.
 
-    `exclusion_sims` is window posts x excluded topics. A post is about an excluded topic when it is on topic for it
+    `exclusion_sims` is `vectors` rows x excluded topics. A post is about an excluded topic when it is on topic for it
     and closer to it than to the goal.
     """
-    closest = exclusion_sims[stats.post_ids].max(axis=1)
+    closest = exclusion_sims[stats.rows].max(axis=1)
     n_groups = len(stats.keys)
     shares = []
     for g in range(stats.sims.shape[1]):

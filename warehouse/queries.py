@@ -387,6 +387,21 @@ def get_learner(conn: duckdb.DuckDBPyConnection, name: str) -> Learner | None:
                    tuple(e[0] for e in excluded))
 
 
+def remove_learner(conn: duckdb.DuckDBPyConnection, name: str) -> dict[str, int]:
+    """Delete the learner and every row of any table that has a `learner` column about them; rows deleted by table.
+
+    Found from the schema rather than listed, so a table added later cannot keep what a removed learner left.
+    """
+    with transaction(conn):
+        tables = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' AND column_name = 'learner' "
+            "ORDER BY table_name").fetchall()]
+        counts = {table: conn.execute(f'DELETE FROM "{table}" WHERE learner = ?', [name]).fetchall()[0][0]
+                  for table in tables}
+        counts["learners"] = conn.execute("DELETE FROM learners WHERE name = ?", [name]).fetchall()[0][0]
+    return counts
+
+
 def list_learners(conn: duckdb.DuckDBPyConnection) -> list[Learner]:
     """Every learner, by name."""
     names = [r[0] for r in conn.execute("SELECT name FROM learners ORDER BY name").fetchall()]

@@ -1,4 +1,5 @@
-"""`pln feedback` and learner preferences end to end on the shipped sample feeds: votes, goal weights, exclusions."""
+"""`pln feedback` and learner preferences end to end on the shipped sample feeds: votes, goal weights, exclusions,
+and removing a learner."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from flows.demo import sample_learner
+from tests.conftest import shared_path
 from tests.flows.test_cli import AS_OF, collect, run, sample  # noqa: F401  (fixtures)
+from warehouse import db
 
 MLOPS = "Get good at MLOps: deploying, monitoring and retraining machine learning models in production"
 SPANISH = "Learn Spanish grammar well enough to write without mistakes"
@@ -134,3 +137,41 @@ def test_an_at_sign_that_is_not_a_weight_stays_in_the_goal(run) -> None:
     assert run("learner", "add", "bo", "--email", "bo@example.org", "--goal", "Write C@home and at work").code == 0
     stored = json.loads(run("learner", "list", "--format", "json").out)[0]
     assert (stored["goals"], stored["weights"]) == (["Write C@home and at work"], [1.0])
+
+
+def test_removing_a_learner_leaves_no_row_about_them_and_everyone_elses_untouched(run, sample: Path,
+                                                                                   db_path: Path) -> None:
+    collect(run)
+    gone = "Zuzanna Qwerty-Removed"
+    assert run("learner", "add", gone, "--email", "zq@example.org", "--goal", "Get better at HR analytics",
+               "--not-interested", "crypto").code == 0
+    export = shared_path("linkedin-data-export-schema", "samples", "export-2021-06")
+    assert run("linkedin", "import", str(export), "--learner", gone).code == 0
+    assert run("feeds", "add", str(sample / "feeds" / "mlops-field-notes.atom"), "--learner", gone).code == 0
+    assert run("feedback", gone, "MLOps Field Notes", "--up").code == 0
+    stays = sample_learner(sample).name
+    assert run("feedback", stays, "MLOps Field Notes", "--down").code == 0
+    kept_before = recommend(run, stays)
+
+    def rows() -> dict[str, list[str]]:
+        with db.connect(db_path) as conn:
+            tables = [r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables "
+                                                 "WHERE table_schema = 'main'").fetchall()]
+            return {t: sorted(map(str, conn.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
+
+    before = rows()
+    removed = run("learner", "remove", gone, "--format", "json")
+    assert removed.code == 0, removed.err
+    deleted = json.loads(removed.out)["deleted"]
+    assert deleted["learners"] == deleted["goals"] == deleted["exclusions"] == deleted["follows"] == 1
+    assert deleted["feedback"] == 1 and deleted["network"] > 5000 and deleted["posts"] > 300
+
+    after = rows()
+    assert not [t for t, found in after.items() if any(gone in row for row in found)], "no row mentions them"
+    assert {t: [row for row in found if gone not in row] for t, found in before.items()
+            if t not in ("posts", "embeddings")} == {t: found for t, found in after.items()
+                                                     if t not in ("posts", "embeddings")}
+    assert len(after["posts"]) == len(before["posts"]) - deleted["posts"]
+    assert recommend(run, stays) == kept_before, "the other learner's votes and recommendations are as they were"
+    again = run("learner", "remove", gone)
+    assert again.code == 1 and f"{gone}: no such learner" in again.err

@@ -412,8 +412,9 @@ def instrument() -> Stopwatch:
     watch.wrap(network, "people_in_network", "follows + LinkedIn network")
     watch.wrap(network, "network", "follows + LinkedIn network")
     watch.wrap(rec, "rank", lambda kind, *_, **__: f"ranking.rank({kind})")
-    watch.wrap(ranking.WindowPosts, "similarities", "similarities (goals x posts)")
-    watch.wrap(ranking, "_score_bounds", "score bounds (one pass)")
+    watch.wrap(ranking.WindowPosts, "similarities", "similarities (goals x posts, x groups' vector sums)")
+    watch.wrap(ranking, "_closest_reaching", "closest post per group (of the posts at the floor)")
+    watch.wrap(ranking, "_score_bounds", "score bounds")
     watch.wrap(ranking, "_rank_among", "exact statistics for the candidates in reach")
     return watch
 

@@ -121,6 +121,12 @@ def _product(to: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (np.asarray(to, dtype=rows.dtype) @ rows.T).T
 
 
+def _rows_of(sims: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """These rows of a posts x goals similarity matrix, each goal's column kept in one piece as `_product` leaves
+    them: gathered column by column, several times faster than row by row."""
+    return np.take(sims.T, rows, axis=1).T
+
+
 def _held_bytes(arrays: Iterable[np.ndarray]) -> int:
     """The memory held by these arrays, each buffer counted once however many views of it there are."""
     held = {id(a if a.base is None else a.base): (a if a.base is None else a.base).nbytes for a in arrays}
@@ -323,7 +329,7 @@ def rank(
     among[known + list(votes)] = True
     while True:
         # Per goal, every candidate left out scores at most this on it.
-        floor = np.max(bound[:, ~among], axis=1, initial=-np.inf)
+        floor = np.where(among, -np.inf, bound).max(axis=1, initial=-np.inf)
         ranking, next_up = _rank_among(inputs, among, top, floor)
         if ranking is not None:
             return ranking
@@ -668,7 +674,7 @@ def _group_stats(grouping: _Grouping, sims: np.ndarray, typical: np.ndarray, gro
     relevant = np.zeros((len(post_ids), n_goals), dtype=bool)
     by_fit: list[np.ndarray] = []
     starts: list[np.ndarray] = []
-    sims = np.take(sims, rows, axis=0)  # listed posts x goals
+    sims = _rows_of(sims, rows)  # listed posts x goals
     missing = np.maximum(settings.top_posts - count, 0)
     for g in range(n_goals):
         s = sims[:, g]
@@ -891,7 +897,7 @@ def _excluded(exclusion_sims: np.ndarray, stats: _GroupStats, settings: RankingS
     `exclusion_sims` is `vectors` rows x excluded topics. A post is about an excluded topic when it is on topic for it
     and closer to it than to the goal.
     """
-    closest = exclusion_sims[stats.rows].max(axis=1)
+    closest = _rows_of(exclusion_sims, stats.rows).max(axis=1)
     n_groups = len(stats.keys)
     shares = []
     for g in range(stats.sims.shape[1]):

@@ -86,38 +86,23 @@ def recommend_all(conn: duckdb.DuckDBPyConnection, learner_names: Sequence[str],
                   workers: int | None = None) -> Iterator[Recommendations]:
     """Recommendations for many learners over one shared window, in the order given.
 
-    The similarities of a batch of learners are computed in one pass over the vectors: with a few goals a pass is
-    bound by reading the vectors, with many by arithmetic, so batching makes each learner's pass far cheaper.
-    The learners of a batch are then ranked on `workers` threads (default: one per core), numpy letting go of the
-    interpreter in its larger steps, while the next batch's learners are read on a connection of their own.
+    Learners come in batches (`wanted_batches`); those of a batch are ranked on `workers` threads (default: one per
+    core), numpy letting go of the interpreter in its larger steps.
     """
     shared = window(conn, embedder.name, window_days=window_days, as_of=as_of, kinds=kinds)
-    batches = [learner_names[start:start + batch] for start in range(0, len(learner_names), batch)]
-    # The caller writes on `conn` between batches (the daily flow stores each result): reading goes on apart.
-    reading = conn.cursor()
-    with reading, ThreadPoolExecutor(max_workers=1) as reader, \
-            ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        def read(names: Sequence[str]) -> list[_Wanted]:
-            return [_wanted(reading, name, embedder, kinds) for name in names]
-
-        later = iter(batches[1:])
-        upcoming = reader.submit(read, batches[0]) if batches else None
-        while upcoming is not None:
-            wanted = upcoming.result()
-            following = next(later, None)
-            upcoming = reader.submit(read, following) if following is not None else None
-            shared.posts.prime([similarity_rows(w.goals, w.exclusions) for w in wanted])
-            yield from pool.map(lambda w: _recommend(shared, w, top), wanted)
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for wanted in wanted_batches(conn, shared, learner_names, embedder=embedder, kinds=kinds, batch=batch):
+            yield from pool.map(lambda w: recommend_wanted(shared, w, top), wanted)
 
 
 def recommend_in(conn: duckdb.DuckDBPyConnection, shared: Window, learner_name: str, *, embedder: Embedder,
                  kinds: tuple[str, ...] = KINDS, top: int = 5) -> Recommendations:
     """One learner's recommendations over a window already read."""
-    return _recommend(shared, _wanted(conn, learner_name, embedder, kinds), top)
+    return recommend_wanted(shared, read_wanted(conn, learner_name, embedder, kinds), top)
 
 
 @dataclass(frozen=True)
-class _Wanted:
+class Wanted:
     """What a learner wants and already has, as the ranker reads it."""
 
     learner: Learner
@@ -128,19 +113,45 @@ class _Wanted:
     votes: dict[str, dict[Key, int]]  # by kind
 
 
-def _wanted(conn: duckdb.DuckDBPyConnection, learner_name: str, embedder: Embedder,
-            kinds: tuple[str, ...]) -> _Wanted:
+def read_wanted(conn: duckdb.DuckDBPyConnection, learner_name: str, embedder: Embedder,
+                kinds: tuple[str, ...]) -> Wanted:
+    """The learner, their goal and exclusion vectors, and what they follow and voted on."""
     learner = require_learner(conn, learner_name)
     # From the learner's LinkedIn export: connections and followed members count as followed already;
     # followed companies and hashtags are interests.
     followed = frozenset(queries.follows(conn, learner.name) | network.people_in_network(conn, learner.name))
     interests = [entry.name.lstrip("#") for kind in ("company", "hashtag")
                  for entry in network.network(conn, learner.name, kind)]
-    return _Wanted(learner, goal_vectors(conn, learner, embedder), exclusion_vectors(conn, learner, embedder),
-                   followed, interests, {kind: feedback.votes(conn, learner.name, kind) for kind in kinds})
+    return Wanted(learner, goal_vectors(conn, learner, embedder), exclusion_vectors(conn, learner, embedder),
+                  followed, interests, {kind: feedback.votes(conn, learner.name, kind) for kind in kinds})
 
 
-def _recommend(shared: Window, wanted: _Wanted, top: int) -> Recommendations:
+def wanted_batches(conn: duckdb.DuckDBPyConnection, shared: Window, learner_names: Sequence[str], *,
+                   embedder: Embedder, kinds: tuple[str, ...] = KINDS, batch: int = 64) -> Iterator[list[Wanted]]:
+    """The learners read `batch` at a time, each batch's similarities to the window computed in one pass.
+
+    With a few goals a pass is bound by reading the vectors, with many by arithmetic, so batching makes each
+    learner's pass far cheaper. The next batch is read on a connection of its own while the caller ranks this one.
+    """
+    batches = [learner_names[start:start + batch] for start in range(0, len(learner_names), batch)]
+    # Callers write on `conn` between batches (the daily flow stores each result): reading goes on apart.
+    reading = conn.cursor()
+    with reading, ThreadPoolExecutor(max_workers=1) as reader:
+        def read(names: Sequence[str]) -> list[Wanted]:
+            return [read_wanted(reading, name, embedder, kinds) for name in names]
+
+        later = iter(batches[1:])
+        upcoming = reader.submit(read, batches[0]) if batches else None
+        while upcoming is not None:
+            wanted = upcoming.result()
+            following = next(later, None)
+            upcoming = reader.submit(read, following) if following is not None else None
+            shared.posts.prime([similarity_rows(w.goals, w.exclusions) for w in wanted])
+            yield wanted
+
+
+def recommend_wanted(shared: Window, wanted: Wanted, top: int) -> Recommendations:
+    """One learner's recommendations, of the kinds they were read for, over a window already read."""
     by_kind = {}
     for kind, votes in wanted.votes.items():
         preferences = Preferences(wanted.learner.goal_weights(), wanted.exclusions, votes)

@@ -60,3 +60,14 @@ class LogReporter:
 
     def note(self, message: str) -> None:
         self.logger.info(message)
+
+
+class QuietReporter:
+    """No progress and no notes, for callers that want only the result."""
+
+    @contextmanager
+    def step(self, description: str, total: int) -> Iterator[Advance]:
+        yield lambda _: None
+
+    def note(self, message: str) -> None:
+        pass

@@ -8,18 +8,11 @@ import pytest
 import yaml
 from prefect import Flow
 from prefect.client.schemas.schedules import CronSchedule
-from prefect.testing.utilities import prefect_test_harness
 
 from tests.flows.cli_runner import pln
 from warehouse import db
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def prefect_api():
-    with prefect_test_harness():
-        yield
 
 
 def test_demo_runs_the_whole_pipeline_through_the_flows(prefect_api, capsys, monkeypatch, tmp_path: Path) -> None:

@@ -42,8 +42,7 @@ def community_name(group: str) -> str:
     return f"{group} newsgroup"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_surge(path: Path) -> None:
     """A warehouse built as pln builds one: records stored, then embedded; a learner who wants to learn about space."""
     docs = surge_docs()
     now = END
@@ -53,12 +52,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     communities = tuple(Community("rss", f"news://{g}", community_name(g), url=f"https://news.example/{g}")
                         for g in GROUPS)
     people = tuple(Person("rss", a, a) for a in sorted({d.author for d in docs if d.author}))
-    path = tmp_path_factory.mktemp("trends") / "pln.duckdb"
     with db.connect(path) as conn:
         queries.store_records(conn, Fetch(target="20news", posts=posts, communities=communities, people=people), now)
         embedder = Embedder()
         embed_pending(conn, embedder, LogReporter(logging.getLogger(__name__)))
         add_learner(conn, "ada", "ada@example.org", [SPACE_GOAL], embedder)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("trends") / "pln.duckdb"
+    build_surge(path)
     return path
 
 
@@ -214,11 +218,8 @@ def test_the_function_reads_what_the_cli_reads(db_path: Path) -> None:
     assert report.sources == ("rss",) and report.window_start == END - timedelta(days=7)
 
 
-def test_the_weekly_flow_keeps_history_and_writes_the_page(db_path: Path, tmp_path: Path) -> None:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness():
-        counts = trends_flow(db_path=str(db_path), as_of=END, report_dir=str(tmp_path / "reports"))
+def test_the_weekly_flow_keeps_history_and_writes_the_page(prefect_api, db_path: Path, tmp_path: Path) -> None:
+    counts = trends_flow(db_path=str(db_path), as_of=END, report_dir=str(tmp_path / "reports"))
     assert counts["rising"] + counts["emerging"] >= 1 and sum(counts.values()) >= 4
     page = tmp_path / "reports" / "trends-2026-11-22.html"
     assert "<svg" in page.read_text(encoding="utf-8")

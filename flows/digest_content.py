@@ -1,0 +1,180 @@
+"""What each learner's weekly digest says: recommendations that are news, the week's best posts per goal, and topics
+rising in their field; the warehouse is read once per week for every learner."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from flows.errors import UsageError
+from flows.recommend import KINDS, Wanted, Window, recommend_wanted, wanted_batches, window
+from flows.trends import MIN_GOAL_RELEVANCE, trends
+from models.digest import Shown, Week, best_posts, news
+from models.embedding import Embedder
+from models.ranking import Evidence, RankingSettings, Recommendation, similarity_rows
+from models.trends import Topic, for_goals
+from warehouse import digests
+from warehouse.digests import ShownItem
+from warehouse.queries import Learner
+
+RISING = ("emerging", "rising")
+WEEK_DAYS = 7
+# Trends compare the week with the four before it, as the weekly trends report does.
+TRENDS_BASELINE_DAYS = 28
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """How much a digest holds and where its week starts; the defaults are what the weekly deployment sends."""
+
+    timezone: str = "UTC"
+    # Recommendations are judged over the posts of this many days before the Monday, as `pln recommend` judges.
+    window_days: int = 30
+    per_kind: int = 5
+    # Ranked per kind to find `per_kind` that earlier digests did not show.
+    look_at: int = 15
+    posts_per_goal: int = 3
+    rising: int = 3
+
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"time zone {self.timezone!r}: unknown (an IANA name such as Europe/Madrid)") from None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A recommendation the digest shows, and why it is news."""
+
+    item: Recommendation
+    why: str
+
+
+@dataclass(frozen=True)
+class GoalPosts:
+    goal: str
+    posts: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One learner's digest of one week."""
+
+    learner: Learner
+    week: Week
+    starts: datetime
+    ends: datetime
+    communities: tuple[NewItem, ...]
+    people: tuple[NewItem, ...]
+    best: tuple[GoalPosts, ...]
+    rising: tuple[Topic, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.communities or self.people or any(g.posts for g in self.best) or self.rising)
+
+    def shown(self) -> list[ShownItem]:
+        """The recommendations it shows, as the warehouse keeps them for the next digests."""
+        return [ShownItem(n.item.kind, n.item.source, n.item.key, n.item.goal, n.item.score, str(self.week))
+                for n in (*self.communities, *self.people)]
+
+
+@dataclass(frozen=True)
+class WeekData:
+    """What every learner's digest of a week reads: the ranking window, which of its posts are the week's, and
+    the topics rising that week."""
+
+    week: Week
+    starts: datetime
+    ends: datetime
+    window: Window
+    week_posts: np.ndarray  # the window's indices of the posts published in the week
+    week_vectors: np.ndarray  # their vectors, in that order
+    rising: tuple[Topic, ...]
+
+
+def read_week(conn: duckdb.DuckDBPyConnection, week: Week, embedder: Embedder, settings: DigestSettings) -> WeekData:
+    """Read the week once: the posts recommendations are judged on, and the week's trends."""
+    if settings.window_days < WEEK_DAYS:
+        raise UsageError(f"window of {settings.window_days} days: a digest covers a week, give at least {WEEK_DAYS}")
+    zone = settings.zone()
+    starts, ends = week.starts(zone).astimezone(UTC), week.ends(zone).astimezone(UTC)
+    shared = window(conn, embedder.name, window_days=settings.window_days, as_of=ends)
+    # window() keeps its columns in Arrow: microseconds since the epoch, compared without a Python object each.
+    published = shared.posts.published_at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    week_posts = np.flatnonzero(published.to_numpy(zero_copy_only=False) > int(starts.timestamp() * 1_000_000))
+    report = trends(conn, window_days=WEEK_DAYS, baseline_days=TRENDS_BASELINE_DAYS, as_of=ends, embedder=embedder)
+    return WeekData(week, starts, ends, shared, week_posts, shared.posts.vectors[shared.posts.rows(week_posts)],
+                    tuple(t for t in report.topics if t.status in RISING))
+
+
+def compose_all(conn: duckdb.DuckDBPyConnection, data: WeekData, names: Sequence[str], embedder: Embedder,
+                settings: DigestSettings, batch: int = 64) -> Iterator[Digest]:
+    """The digests of the learners `names`, in that order, read and ranked in batches as the daily flow's are."""
+    for wanted in wanted_batches(conn, data.window, names, embedder=embedder, batch=batch):
+        for learner in wanted:
+            yield compose(conn, data, learner, settings)
+
+
+def compose(conn: duckdb.DuckDBPyConnection, data: WeekData, wanted: Wanted, settings: DigestSettings) -> Digest:
+    """One learner's digest."""
+    learner = wanted.learner
+    ranked = recommend_wanted(data.window, wanted, settings.look_at)
+    before = digests.shown_before(conn, learner.name, str(data.week))
+    fresh = {kind: _news(ranked.by_kind[kind].items, before, settings.per_kind) for kind in KINDS}
+    rising = for_goals(data.rising, learner.goals, wanted.goals, MIN_GOAL_RELEVANCE)[:settings.rising]
+    return Digest(learner, data.week, data.starts, data.ends, fresh["community"], fresh["person"],
+                  _best(data, learner, wanted.goals, wanted.exclusions, settings), rising)
+
+
+def _news(items: Sequence[Recommendation], before: dict[tuple[str, str, str], ShownItem],
+          limit: int) -> tuple[NewItem, ...]:
+    chosen = []
+    for item in items:
+        shown = before.get((item.kind, item.source, item.key))
+        why = news(item.goal, item.score, Shown(shown.goal, shown.score) if shown else None)
+        if why:
+            chosen.append(NewItem(item, why))
+        if len(chosen) == limit:
+            break
+    return tuple(chosen)
+
+
+def _best(data: WeekData, learner: Learner, goals: np.ndarray, avoid: np.ndarray | None,
+          settings: DigestSettings) -> tuple[GoalPosts, ...]:
+    # Only the week's few posts, multiplied here: the ranking's similarities are in an order of its own.
+    sims = data.week_vectors @ similarity_rows(goals, avoid).astype(data.week_vectors.dtype).T
+    n = len(goals)
+    titles = data.window.posts.title
+
+    def title(j: int) -> str:
+        return (titles[int(data.week_posts[j])].as_py() or "").strip().lower() or str(j)
+
+    # A post "about" a goal for the ranking's reasons is about it here too.
+    picked = best_posts(sims[:, :n], settings.posts_per_goal, RankingSettings().on_topic,
+                        sims[:, n:] if avoid is not None else None, same=title)
+    return tuple(GoalPosts(goal, tuple(_link(data.window, int(data.week_posts[j]), float(sims[j, g])) for j in rows))
+                 for g, (goal, rows) in enumerate(zip(learner.goals, picked)))
+
+
+def _link(shared: Window, i: int, similarity: float) -> Evidence:
+    posts = shared.posts
+    source, community = posts.source[i].as_py(), posts.community[i].as_py()
+    return Evidence(posts.title[i].as_py() or "", posts.url[i].as_py() or "", round(similarity, 3),
+                    posts.published_at[i].as_py(), shared.community_names.get((source, community), community))
+
+
+def chosen_week(text: str | None, settings: DigestSettings) -> Week:
+    """The ISO week `text` names (YYYY-Www), or the week it is now where the learners are."""
+    if text is None:
+        return Week.of(datetime.now(settings.zone()).date())
+    try:
+        return Week.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--week {exc}") from None

@@ -1,0 +1,67 @@
+"""Turns a learner's digest into an email: plain text and HTML from Jinja2 templates, with the headers mail clients
+read (Message-ID, List-Unsubscribe) and a thumbs-up/down action on every recommendation."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from flows.digest_content import Digest
+from flows.digest_links import VOTES, Action, Links
+
+_SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
+
+
+@cache
+def _templates() -> Environment:
+    # Autoescape for the HTML part only: the text part shows titles as they are written.
+    environment = Environment(loader=PackageLoader("flows", "templates"), trim_blocks=True, lstrip_blocks=True,
+                              autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False))
+    # A post's link becomes a link only when it is http(s): never javascript: or data: from a feed.
+    environment.filters["link"] = lambda url: url if _SAFE_LINK.match(url or "") else ""
+    return environment
+
+
+def new_message_id(sender: str) -> str:
+    """A Message-ID in the sender's domain, unique to one digest (kept with the send record)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return make_msgid(idstring="pln-digest", domain=domain)
+
+
+def subject(digest: Digest) -> str:
+    parts = [f"{len(digest.communities)} {'community' if len(digest.communities) == 1 else 'communities'}",
+             f"{len(digest.people)} {'person' if len(digest.people) == 1 else 'people'}"]
+    posts = sum(len(g.posts) for g in digest.best)
+    parts.append(f"{posts} {'post' if posts == 1 else 'posts'}")
+    return f"Your pln week {digest.week}: {', '.join(parts)} for your goals"
+
+
+def render(digest: Digest, links: Links, message_id: str, now: datetime | None = None) -> EmailMessage:
+    """The digest as a multipart/alternative message (text first, then HTML) addressed to the learner."""
+    learner = digest.learner.name
+    actions: dict[tuple[str, str, str, str], Action] = {
+        (n.item.kind, n.item.source, n.item.key, vote): links.feedback(learner, n.item.kind, n.item.source,
+                                                                       n.item.key, vote)
+        for n in (*digest.communities, *digest.people) for vote in VOTES}
+    unsubscribe = links.unsubscribe(learner)
+    context = {"digest": digest, "subject": subject(digest), "actions": actions, "unsubscribe": unsubscribe,
+               "first_day": f"{digest.starts:%a %d %b}", "last_day": f"{digest.ends - timedelta(days=1):%a %d %b}"}
+    message = EmailMessage()
+    message["Subject"] = context["subject"]
+    message["From"] = links.sender
+    message["To"] = Address(display_name=learner, addr_spec=digest.learner.email)
+    message["Date"] = format_datetime(now or datetime.now(UTC))
+    message["Message-ID"] = message_id
+    message["List-Id"] = f"pln weekly digest <digest.{message_id.rpartition('@')[2].rstrip('>')}>"
+    mailto = links.unsubscribe_mailto(learner)
+    message["List-Unsubscribe"] = ", ".join(f"<{url}>" for url in dict.fromkeys((unsubscribe.url, mailto)))
+    if unsubscribe.one_click:
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(_templates().get_template("digest.txt.j2").render(context))
+    message.add_alternative(_templates().get_template("digest.html.j2").render(context), subtype="html")
+    return message

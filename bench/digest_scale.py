@@ -7,7 +7,7 @@ build, communities and authors drawn Zipf-like, three goals per learner near som
 the week the build falls in (covering the 7 days before its Monday) is sent by `run_week`, as `pln digest send`
 and the weekly flow send it, to an aiosmtpd server on 127.0.0.1 in its own process that accepts and drops every
 message. The run is timed in a fresh process, so nothing of the build counts. Prints the total, the time per
-learner and where the time went.
+learner and where the time went, the chart's drawing and figures included.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def measure(path: Path, built: datetime, port: int) -> dict[str, object]:
     """Send the week's digests once; the breakdown times the calls run_week makes, where it looks them up."""
     began = time.perf_counter()
     import flows.digest_content as content
+    import flows.digest_mail as mail
     import flows.digest_run as running
     from flows.digest_links import Links
     from flows.smtp import Mailer, SmtpSettings
@@ -49,7 +50,9 @@ def measure(path: Path, built: datetime, port: int) -> dict[str, object]:
     watch.wrap(content, "compose", "compose one learner's digest")
     watch.wrap(content, "recommend_wanted", "rank communities and people (recommend_wanted)")
     watch.wrap(content, "_best", "best posts of the week per goal")
+    watch.wrap(content, "_volume", "posts per goal per week (the chart's figures)")
     watch.wrap(running, "render", "render the email (Jinja2, EmailMessage)")
+    watch.wrap(mail, "draw", "draw the chart (matplotlib Agg, palette PNG)")
     watch.wrap(digests, "record_intent", "record the intent (warehouse)")
     watch.wrap(Mailer, "send", "SMTP to the local server")
     watch.wrap(digests, "mark", "record the outcome (warehouse)")

@@ -1,5 +1,6 @@
-"""What each learner's weekly digest says: recommendations that are news, the week's best posts per goal, and topics
-rising in their field; the warehouse is read once per week for every learner."""
+"""What each learner's weekly digest says: recommendations that are news, the week's best posts per goal, topics
+rising in their field, and how many posts were about each goal week by week; the warehouse is read once per week for
+every learner."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -14,7 +15,7 @@ import pyarrow as pa
 from flows.errors import UsageError
 from flows.recommend import KINDS, Wanted, Window, recommend_wanted, wanted_batches, window
 from flows.trends import MIN_GOAL_RELEVANCE, trends
-from models.digest import Shown, Week, best_posts, news
+from models.digest import Shown, Week, best_posts, news, on_goal_counts, period_of
 from models.embedding import Embedder
 from models.ranking import Evidence, RankingSettings, Recommendation, similarity_rows
 from models.trends import Topic, for_goals
@@ -26,6 +27,8 @@ RISING = ("emerging", "rising")
 WEEK_DAYS = 7
 # Trends compare the week with the four before it, as the weekly trends report does.
 TRENDS_BASELINE_DAYS = 28
+# A post "about" a goal for the ranking's reasons is about it in the digest too.
+ON_TOPIC = RankingSettings().on_topic
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,23 @@ class GoalPosts:
 
 
 @dataclass(frozen=True)
+class GoalVolume:
+    """Posts about each of the learner's goals per week, over every source pln reads: the digest's chart.
+
+    Why this chart: it is about the learner's own goals, so every digest has it (a learner gets topics rising near
+    their goals in few weeks, and the digest says their growth in words already), and it puts the week in
+    perspective: whether the field of each goal was busier or quieter than in the weeks before, which the best posts
+    and recommendations alone do not tell. It costs no read: it counts the ranking window's posts, whose
+    similarities to the learner's goals the ranking has just computed.
+    """
+
+    goals: tuple[str, ...]
+    week_starts: tuple[datetime, ...]  # oldest first, midnights where the learners are; the last is the digest's
+    ends: datetime
+    counts: tuple[tuple[int, ...], ...]  # per goal, per week
+
+
+@dataclass(frozen=True)
 class Digest:
     """One learner's digest of one week."""
 
@@ -74,6 +94,7 @@ class Digest:
     people: tuple[NewItem, ...]
     best: tuple[GoalPosts, ...]
     rising: tuple[Topic, ...]
+    volume: GoalVolume
 
     @property
     def empty(self) -> bool:
@@ -87,8 +108,8 @@ class Digest:
 
 @dataclass(frozen=True)
 class WeekData:
-    """What every learner's digest of a week reads: the ranking window, which of its posts are the week's, and
-    the topics rising that week."""
+    """What every learner's digest of a week reads: the ranking window, which of its posts are the week's and which
+    week each falls in, and the topics rising that week."""
 
     week: Week
     starts: datetime
@@ -97,6 +118,10 @@ class WeekData:
     week_posts: np.ndarray  # the window's indices of the posts published in the week
     week_vectors: np.ndarray  # their vectors, in that order
     rising: tuple[Topic, ...]
+    # The window's whole weeks, oldest first, ending with the digest's: midnights where the learners are, from the
+    # first week's start to the digest's end.
+    week_bounds: tuple[datetime, ...]
+    row_week: np.ndarray  # for each row of the window's vectors, the week its post falls in (-1: before them)
 
 
 def read_week(conn: duckdb.DuckDBPyConnection, week: Week, embedder: Embedder, settings: DigestSettings) -> WeekData:
@@ -106,12 +131,18 @@ def read_week(conn: duckdb.DuckDBPyConnection, week: Week, embedder: Embedder, s
     zone = settings.zone()
     starts, ends = week.starts(zone).astimezone(UTC), week.ends(zone).astimezone(UTC)
     shared = window(conn, embedder.name, window_days=settings.window_days, as_of=ends)
+    # Each week as the digest of that week covered it; the window's days before its first whole week are left out.
+    bounds = (*(w.starts(zone) for w in week.series(settings.window_days // WEEK_DAYS)), week.ends(zone))
     # window() keeps its columns in Arrow: microseconds since the epoch, compared without a Python object each.
     published = shared.posts.published_at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    week_posts = np.flatnonzero(published.to_numpy(zero_copy_only=False) > int(starts.timestamp() * 1_000_000))
+    post_week = period_of(published.to_numpy(zero_copy_only=False),
+                          np.array([int(t.timestamp() * 1_000_000) for t in bounds]))
+    week_posts = np.flatnonzero(post_week == len(bounds) - 2)
+    row_week = np.empty_like(post_week)
+    row_week[shared.posts.rows(np.arange(len(post_week)))] = post_week
     report = trends(conn, window_days=WEEK_DAYS, baseline_days=TRENDS_BASELINE_DAYS, as_of=ends, embedder=embedder)
     return WeekData(week, starts, ends, shared, week_posts, shared.posts.vectors[shared.posts.rows(week_posts)],
-                    tuple(t for t in report.topics if t.status in RISING))
+                    tuple(t for t in report.topics if t.status in RISING), bounds, row_week)
 
 
 def compose_all(conn: duckdb.DuckDBPyConnection, data: WeekData, names: Sequence[str], embedder: Embedder,
@@ -130,7 +161,16 @@ def compose(conn: duckdb.DuckDBPyConnection, data: WeekData, wanted: Wanted, set
     fresh = {kind: _news(ranked.by_kind[kind].items, before, settings.per_kind) for kind in KINDS}
     rising = for_goals(data.rising, learner.goals, wanted.goals, MIN_GOAL_RELEVANCE)[:settings.rising]
     return Digest(learner, data.week, data.starts, data.ends, fresh["community"], fresh["person"],
-                  _best(data, learner, wanted.goals, wanted.exclusions, settings), rising)
+                  _best(data, learner, wanted.goals, wanted.exclusions, settings), rising, _volume(data, wanted))
+
+
+def _volume(data: WeekData, wanted: Wanted) -> GoalVolume:
+    # The similarities the ranking of this learner's batch computed and keeps: no product of its own.
+    sims = data.window.posts.similarities(similarity_rows(wanted.goals, wanted.exclusions))
+    n = len(wanted.goals)
+    counts = on_goal_counts(sims[:, :n], data.row_week, len(data.week_bounds) - 1, ON_TOPIC, sims[:, n:])
+    return GoalVolume(tuple(wanted.learner.goals), data.week_bounds[:-1], data.week_bounds[-1],
+                      tuple(tuple(int(c) for c in row) for row in counts))
 
 
 def _news(items: Sequence[Recommendation], before: dict[tuple[str, str, str], ShownItem],
@@ -156,8 +196,7 @@ def _best(data: WeekData, learner: Learner, goals: np.ndarray, avoid: np.ndarray
     def title(j: int) -> str:
         return (titles[int(data.week_posts[j])].as_py() or "").strip().lower() or str(j)
 
-    # A post "about" a goal for the ranking's reasons is about it here too.
-    picked = best_posts(sims[:, :n], settings.posts_per_goal, RankingSettings().on_topic,
+    picked = best_posts(sims[:, :n], settings.posts_per_goal, ON_TOPIC,
                         sims[:, n:] if avoid is not None else None, same=title)
     return tuple(GoalPosts(goal, tuple(_link(data.window, int(data.week_posts[j]), float(sims[j, g])) for j in rows))
                  for g, (goal, rows) in enumerate(zip(learner.goals, picked)))

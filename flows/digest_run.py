@@ -26,7 +26,7 @@ import duckdb
 
 from flows.digest_content import DigestSettings, compose_all, read_week
 from flows.digest_links import Links
-from flows.digest_mail import new_message_id, render
+from flows.digest_mail import new_message_id, preview_html, render
 from flows.learners import require_learner
 from flows.report import QuietReporter, Reporter
 from flows.smtp import Attempt, Mailer, Outcome
@@ -174,12 +174,13 @@ def _settle(conn: duckdb.DuckDBPyConnection, week: Week, learner: str, message: 
 
 
 def _write(folder: Path, learner: str, week: Week, message: EmailMessage) -> list[str]:
-    """A dry run's two files for one learner: the whole message (.eml) and its HTML part (.html)."""
+    """A dry run's two files for one learner: the whole message (.eml) and its HTML part as a browser shows it
+    (.html)."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', learner)}-{week}"
     eml, html = folder / f"{stem}.eml", folder / f"{stem}.html"
     eml.write_bytes(message.as_bytes())
-    html.write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
+    html.write_text(preview_html(message), encoding="utf-8")
     return [str(eml), str(html)]
 
 

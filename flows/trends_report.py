@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 
 import matplotlib
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
-from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
+from flows import charts
 from flows.trends import TrendsReport, last_day, to_json
 
 # Lines the chart can tell apart; the table lists every topic.
@@ -22,23 +21,15 @@ _SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
 def chart_svg(report: TrendsReport, top: int = CHART_TOPICS) -> str:
     """Posts per week of the first `top` topics of the report, the window shaded, as an inline <svg> element."""
     # Text stays text (searchable, small) and ids do not change from run to run.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "pln-trends", "font.size": 9}):
+    style = {"svg.fonttype": "none", "svg.hashsalt": "pln-trends", "font.size": charts.FONT_SIZE}
+    with matplotlib.rc_context(style):
         figure = Figure(figsize=(9, 3.6), layout="constrained")
         axes = figure.add_subplot()
-        middles = [start + timedelta(days=3.5) for start in report.week_starts]
+        middles = charts.middles(report.week_starts)
         for topic in report.topics[:top]:
-            # A $ would start matplotlib's math mode.
-            name = f"#{topic.id} {topic.label}".replace("$", r"\$")
-            axes.plot(middles, topic.weekly, marker="o", linewidth=1.6, label=name)
-        axes.axvspan(report.window_start, report.as_of, color="#f2c14e", alpha=0.25, linewidth=0,
-                     label=f"last {report.window_days} days")
-        axes.set_ylabel("posts per week")
-        axes.set_ylim(bottom=0)
-        axes.set_xticks([*report.week_starts, report.as_of])
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
-        axes.grid(axis="y", alpha=0.3)
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
+            axes.plot(middles, topic.weekly, **charts.LINE, label=charts.label(f"#{topic.id} {topic.label}"))
+        charts.weekly_axes(axes, report.week_starts, report.as_of, report.window_start,
+                           f"last {report.window_days} days")
         if report.topics:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         buffer = io.StringIO()

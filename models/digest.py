@@ -1,4 +1,5 @@
-"""What a weekly digest holds, computed: the week it covers, which recommendations are news, the week's best posts."""
+"""What a weekly digest holds, computed: the week it covers, which recommendations are news, the week's best posts,
+and how many posts were about each goal week by week."""
 from __future__ import annotations
 
 import re
@@ -56,6 +57,10 @@ class Week:
         """Seven days before `ends`: the digest covers posts published in (starts, ends]."""
         return datetime.combine(self.monday - timedelta(days=7), time(), timezone)
 
+    def series(self, weeks: int) -> tuple[Week, ...]:
+        """The `weeks` weeks ending with this one, oldest first: the digests that cover one stretch of days."""
+        return tuple(Week.of(self.monday - timedelta(days=7 * back)) for back in range(weeks - 1, -1, -1))
+
 
 @dataclass(frozen=True)
 class Shown:
@@ -108,3 +113,34 @@ def best_posts(goal_sims: np.ndarray, per_goal: int, min_similarity: float,
         chosen.append(np.array(list(picked.values()), dtype=np.int64))
     return chosen
 
+
+def period_of(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """For each of `times`, the i of the period (edges[i], edges[i + 1]] it falls in, or -1 when in none.
+
+    `edges` is ascending; both are numbers on one scale (microseconds since the epoch, say).
+    """
+    period = np.searchsorted(edges, times, side="left") - 1
+    period[period >= len(edges) - 1] = -1
+    return period
+
+
+def on_goal_counts(goal_sims: np.ndarray, period: np.ndarray, periods: int, min_similarity: float,
+                   avoid_sims: np.ndarray | None = None) -> np.ndarray:
+    """Goals x periods: how many posts of each period are about each goal.
+
+    `goal_sims` is posts x goals and `period` each post's period (-1: none of them). A post is about every goal it
+    is `min_similarity` or more similar to, as the ranking counts a place's posts on a goal, so one post may count
+    for two goals; one closer to a topic the learner does not want (a column of `avoid_sims`) is left out, as
+    `best_posts` leaves it out.
+    """
+    counted = period >= 0
+    avoided = avoid_sims.max(axis=1) if avoid_sims is not None and avoid_sims.size else None
+    counts = np.zeros((goal_sims.shape[1], periods), dtype=np.int64)
+    for g in range(goal_sims.shape[1]):
+        # Column by column: the ranking's similarity matrices keep each goal's column in one piece.
+        sims = goal_sims[:, g]
+        about = counted & (sims >= min_similarity)
+        if avoided is not None:
+            about &= avoided < sims
+        counts[g] = np.bincount(period[about], minlength=periods)
+    return counts

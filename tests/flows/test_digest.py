@@ -1,8 +1,10 @@
 """The weekly digest end to end on the shipped sample feeds: real emails to a real SMTP server (aiosmtpd) on
-127.0.0.1, parsed as they arrived; exactly once across re-runs, refusals, retries and a run killed mid-send."""
+127.0.0.1, parsed as they arrived; exactly once across re-runs, refusals, retries and a run killed mid-send; the chart
+attached as an inline PNG, and its counts on a warehouse where they were planted."""
 from __future__ import annotations
 
 import importlib
+import io
 import logging
 import os
 import re
@@ -10,10 +12,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -23,10 +28,12 @@ from PIL import Image
 from prefect import Flow
 from prefect.client.schemas.schedules import CronSchedule
 
-from connectors.base import Fetch, Post
+from connectors.base import Community, Fetch, Post
 from flows import collect as collecting
 from flows.demo import SAMPLE
 from flows.digest import weekly_digest
+from flows.digest_chart import HEIGHT, SCALE, WIDTH, draw
+from flows.digest_content import GoalVolume
 from flows.digest_links import signature
 from flows.embed import embed_pending
 from flows.learners import add_learner
@@ -38,6 +45,7 @@ from tests.flows.cli_runner import Run, pln
 from tests.flows.test_trends import SPACE_GOAL, build_surge, community_name
 from tests.trend_corpus import SURGING
 from tests.smtp_inbox import Inbox, Server, smtp_server
+from models.digest import Week
 from warehouse import db, digests, feedback, queries
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +60,26 @@ LEARNERS = {
 NASTY = "<script>alert('pwned')</script> Brine & <b>fermentation</b> science"
 SENDER = "pln digest <digest@pln.example>"
 LINK_BASE, SECRET = "https://pln.example/d", "test-secret"
+# The planted warehouse: posts about two goals in each of WEEK's four chart weeks (19 Oct - 15 Nov), on known days.
+BREAD_GOAL = "Bake great sourdough bread: starters, fermentation and crumb"
+HOCKEY_GOAL = "Ice hockey tactics and the NHL season"
+BREAD = ["Feeding a sourdough starter: how flour, water and temperature keep the levain lively",
+         "Bulk fermentation of sourdough bread: reading the dough rather than the clock",
+         "Why my sourdough crumb is dense: an underproofed loaf and a weak starter",
+         "Shaping and scoring sourdough boules for an open crumb and a good ear",
+         "Sourdough hydration: what 75% water does to the dough and the crumb",
+         "Retarding sourdough in the fridge overnight for a more sour loaf",
+         "Rye sourdough: fermenting with a rye starter for a moist crumb",
+         "Baking sourdough bread in a Dutch oven: steam, crust and oven spring",
+         "Keeping a sourdough starter healthy, and what to bake with the discard",
+         "Autolyse and stretch-and-folds: building gluten in sourdough bread"]
+HOCKEY = ["Power play breakdown: how NHL teams set up the umbrella formation",
+          "Goaltending in the NHL this season: save percentage leaders and slumps",
+          "Forechecking systems in ice hockey: the 1-2-2 against the 2-1-2",
+          "NHL trade deadline rumours: which teams need a defenceman",
+          "Penalty kill tactics: how hockey teams pressure the puck carrier",
+          "Line changes on the fly: hockey coaches and the length of shifts"]
+PLANTED = {BREAD_GOAL: (2, 0, 4, 3), HOCKEY_GOAL: (3, 1, 0, 2)}
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +100,42 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         embed_pending(conn, embedder, reporter)
         for name, (address, goals) in LEARNERS.items():
             add_learner(conn, name, address, goals, embedder)
+    return path
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Posts about bread and about hockey, as many in each chart week as PLANTED says; one more bread post in the
+    window but before its first whole week, and one on the very midnight that ends a week; a learner with those two
+    goals."""
+    path = tmp_path_factory.mktemp("planted") / "pln.duckdb"
+    zone = ZoneInfo("UTC")
+    starts = [w.starts(zone) for w in Week.parse(WEEK).series(4)]
+    fetched = Week.parse(WEEK).ends(zone)
+
+    def posts(place: str, titles: Sequence[str], per_week: Sequence[int]) -> list[Post]:
+        days = [start + timedelta(days=1, hours=11 * j) for start, n in zip(starts, per_week) for j in range(n)]
+        return [Post(source="rss", source_id=f"{place}-{i}", community=f"https://{place}.example/feed", author=place,
+                     title=title, text=f"{title}. Notes from this week's discussion.",
+                     url=f"https://{place}.example/{i}", published_at=day, fetched_at=fetched)
+                for i, (title, day) in enumerate(zip(titles, days))]
+
+    bread = posts("crumb", BREAD[1:], PLANTED[BREAD_GOAL])
+    # In the 30-day window, but before its first whole week: not in the chart.
+    early = Post(source="rss", source_id="crumb-early", community="https://crumb.example/feed", author="crumb",
+                 title=BREAD[0], text=BREAD[0], url="https://crumb.example/early",
+                 published_at=starts[0] - timedelta(hours=30), fetched_at=fetched)
+    # The third week's last post at the very midnight that ends it: still that week's, as a digest's week is.
+    bread[-4] = replace(bread[-4], published_at=starts[3])
+    places = (Community("rss", "https://crumb.example/feed", "Crumb Club", "https://crumb.example"),
+              Community("rss", "https://rink.example/feed", "Rink Talk", "https://rink.example"))
+    fetch = Fetch(target="planted", posts=(early, *bread, *posts("rink", HOCKEY, PLANTED[HOCKEY_GOAL])),
+                  communities=places)
+    with db.connect(path) as conn:
+        queries.store_records(conn, fetch, fetched)
+        embedder = Embedder()
+        embed_pending(conn, embedder, LogReporter(logging.getLogger(__name__)))
+        add_learner(conn, "dana", "dana@example.org", list(PLANTED), embedder)
     return path
 
 
@@ -133,7 +197,7 @@ def test_each_subscribed_learner_gets_one_real_email_and_a_rerun_sends_nothing(r
         assert message["From"] == SENDER and WEEK in message["Subject"]
         assert records[learner].status == "sent" and records[learner].message_id == message["Message-ID"]
         assert message.get_content_type() == "multipart/alternative"
-        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "multipart/related"]
         unsubscribe = re.findall(r"<([^>]+)>", message["List-Unsubscribe"])
         assert unsubscribe[0].startswith(f"{LINK_BASE}/unsubscribe?")
         assert unsubscribe[1] == f"mailto:digest@pln.example?subject=pln%20learner%20unsubscribe%20{learner}"
@@ -161,6 +225,59 @@ def test_each_subscribed_learner_gets_one_real_email_and_a_rerun_sends_nothing(r
     assert again.code == 0
     assert again.out.startswith(f"Digest {WEEK}: 0 sent, 3 already sent before")
     assert len(inbox.messages) == 3, "a re-run never sends a week again"
+
+
+def test_the_chart_travels_as_an_inline_png_that_the_html_names_and_that_the_text_says_in_words(
+        run, server: Server) -> None:
+    assert send(run, "--learner", "ana").code == 0
+    message = server.inbox.to("ana@example.org")[0]
+    page, image = message.get_payload()[1].iter_parts()
+    assert page.get_content_type() == "text/html" and image.get_content_type() == "image/png"
+    assert image.get_content_disposition() == "inline" and image["Content-Transfer-Encoding"] == "base64"
+    assert re.fullmatch(r"<[^<>@\s]+@pln\.example>", image["Content-ID"])
+    html, text = html_of(message), text_of(message)
+    img = re.search(r'<img src="cid:([^"]+)" width="(\d+)" height="(\d+)" alt="([^"]+)"', html)
+    assert img and img.group(1) == image["Content-ID"].strip("<>"), "the HTML shows the attached image"
+    assert (int(img.group(2)), int(img.group(3))) == (WIDTH, HEIGHT)
+
+    png = image.get_content()
+    Image.open(io.BytesIO(png)).verify()
+    picture = Image.open(io.BytesIO(png))
+    assert picture.format == "PNG" and picture.size == (WIDTH * SCALE, HEIGHT * SCALE), "sharp on dense screens"
+    assert 2_000 < len(png) < 40_000, f"{len(png)} bytes"
+    # The lines are drawn in the colours the HTML legend gives the goals, one each.
+    colours = re.findall(r'<span style="color:#([0-9a-f]{6});font-size:16px;', html)
+    assert len(set(colours)) == len(LEARNERS["ana"][1])
+    pixels = np.asarray(picture.convert("RGB"), dtype=np.int16)
+    for colour in colours:
+        near = np.abs(pixels - np.array(list(bytes.fromhex(colour)))).max(axis=2) <= 24
+        assert near.sum() > 200, f"no line in #{colour}"
+
+    alt = unescape(img.group(4))
+    assert alt.startswith("Chart of the posts per week about each of your goals in the 4 weeks from 19 Oct to 15 Nov.")
+    assert "YOUR GOALS, WEEK BY WEEK" in text and "Your goals, week by week" in html
+    for goal in LEARNERS["ana"][1]:
+        figures = re.search(rf"^- {re.escape(goal)}: ((\d+, ){{3}}then \d+ this week)\r?$", text, re.MULTILINE)
+        assert figures, f"no weekly figures for {goal!r} in the text part"
+        assert f"“{goal}”: {figures.group(1)}" in alt, "the alt text says what the text part says"
+
+
+def test_the_chart_counts_the_posts_about_each_goal_in_each_week(capsys, monkeypatch, planted: Path,
+                                                                  server: Server) -> None:
+    result = pln(capsys, monkeypatch, "--db", str(planted), "digest", "send", "--week", WEEK)
+    assert result.code == 0, result.out + result.err
+    message = server.inbox.to("dana@example.org")[0]
+    text, html = text_of(message), html_of(message)
+    for goal, counts in PLANTED.items():
+        *before, now = counts
+        figures = f"{', '.join(map(str, before))}, then {now} this week"
+        assert f"- {goal}: {figures}" in text.splitlines() and f"“{goal}”: {figures}" in unescape(html)
+    zone = ZoneInfo("UTC")
+    week = Week.parse(WEEK)
+    expected = draw(GoalVolume(tuple(PLANTED), tuple(w.starts(zone) for w in week.series(4)), week.ends(zone),
+                               tuple(PLANTED.values())))
+    (image,) = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image.get_content() == expected.png, "the attached chart draws the planted counts"
 
 
 def test_the_feedback_command_in_the_email_is_one_pln_takes(run, server: Server, db_path: Path) -> None:
@@ -305,6 +422,8 @@ def test_post_text_is_escaped_and_the_email_renders_in_a_browser(run, tmp_path: 
     from email import message_from_bytes, policy
     assert NASTY in text_of(message_from_bytes(eml, policy=policy.default)), "the text part shows it as written"
 
+    assert 'src="data:image/png;base64,' in html and "cid:" not in html, "the preview file carries its chart"
+
     shown = render(page)
     assert shown.console == [], shown.console
     assert "<script" not in shown.dom and "&lt;script&gt;alert" in shown.dom, "shown as text, never run"
@@ -314,6 +433,9 @@ def test_post_text_is_escaped_and_the_email_renders_in_a_browser(run, tmp_path: 
     # Links are blue and the badges green: coloured pixels mean the inline styles took.
     coloured = (pixels.max(axis=2) - pixels.min(axis=2)) > 60
     assert coloured.mean() > 0.002, f"{coloured.mean():.4%} coloured pixels: the styles did not apply"
+    # The chart's shading of the digest's week (#f2c14e at a quarter over white) on screen: the image is shown.
+    shade = np.abs(pixels - np.array([252, 240, 211])).max(axis=2) <= 8
+    assert shade.sum() > 2_000, f"{shade.sum()} pixels of the chart's shading: no chart on screen"
     if os.environ.get("PLN_DOCS_SCREENSHOT"):  # refresh the picture in docs/ from this very run
         shutil.copy(shot, ROOT / "docs" / "digest.png")
 

@@ -1,4 +1,5 @@
-"""The digest's week arithmetic, which recommendations count as news, and how the week's best posts are picked."""
+"""The digest's week arithmetic, which recommendations count as news, how the week's best posts are picked, and the
+weekly counts of posts about each goal that its chart shows."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from models.digest import MARKED_RISE, Shown, Week, best_posts, news
+from models.digest import MARKED_RISE, Shown, Week, best_posts, news, on_goal_counts, period_of
 
 
 def test_an_iso_week_and_the_seven_days_its_digest_covers() -> None:
@@ -19,6 +20,23 @@ def test_an_iso_week_and_the_seven_days_its_digest_covers() -> None:
     w44 = Week.parse("2026-W44")
     assert w44.starts(madrid).astimezone(UTC) == datetime(2026, 10, 18, 22, tzinfo=UTC)
     assert w44.ends(madrid).astimezone(UTC) == datetime(2026, 10, 25, 23, tzinfo=UTC)
+    assert week.series(3) == (Week(2025, 51), Week(2025, 52), week), "across the year's end, oldest first"
+
+
+def test_each_time_falls_in_the_period_that_ends_at_or_after_it() -> None:
+    edges = np.array([10, 20, 30])
+    times = np.array([5, 10, 11, 20, 25, 30, 31])
+    assert period_of(times, edges).tolist() == [-1, -1, 0, 0, 1, 1, -1], "(10, 20] then (20, 30], as the digest's week"
+
+
+def test_posts_count_for_every_goal_they_are_about_in_their_week_unless_closer_to_an_unwanted_topic() -> None:
+    goal_sims = np.array([[0.5, 0.1], [0.3, 0.35], [0.29, 0.9], [0.8, 0.0], [0.6, 0.6], [0.7, 0.7]])
+    period = np.array([0, 0, 1, 2, -1, 2])
+    avoid = np.array([[0.0], [0.0], [0.0], [0.9], [0.0], [0.65]])
+    assert on_goal_counts(goal_sims, period, 3, 0.3).tolist() == [[2, 0, 2], [1, 1, 1]]
+    # Post 3 is closer to the unwanted topic than to either goal; post 5 closer to both goals than to it.
+    assert on_goal_counts(goal_sims, period, 3, 0.3, avoid).tolist() == [[2, 0, 1], [1, 1, 1]]
+    assert on_goal_counts(goal_sims, period, 3, 0.3, np.zeros((6, 0))).tolist() == [[2, 0, 2], [1, 1, 1]]
 
 
 @pytest.mark.parametrize(("text", "message"), [

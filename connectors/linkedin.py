@@ -10,7 +10,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
@@ -104,19 +104,29 @@ def community_of(owner: str) -> str:
     return f"{SOURCE}:{owner}"
 
 
-def read_export(path: str | Path, *, owner: str, now: datetime, limits: Limits = Limits()) -> LinkedInExport:
+# What a member shows everyone on their profile: an organisation's colleague search reads these files and no other.
+PUBLIC_FILES = frozenset({"Shares.csv", "Comments.csv", "Skills.csv", "Learning.csv", "Positions.csv"})
+
+
+def read_export(path: str | Path, *, owner: str, now: datetime, limits: Limits = Limits(),
+                files: Collection[str] | None = None) -> LinkedInExport:
     """Read the export ZIP or its unpacked folder; `owner` (the learner's name) authors the posts.
 
-    Only the allow-listed files are opened; a bad file or row becomes a warning. Raises SourceError naming
-    `path` when it is missing, not a ZIP nor a folder, holds no known export file, or breaks a ZIP limit.
+    Only the allow-listed files are opened, narrowed to the labels in `files` when given (e.g. PUBLIC_FILES);
+    a bad file or row becomes a warning. Raises SourceError naming `path` when it is missing, not a ZIP nor a
+    folder, holds none of the files to read, or breaks a ZIP limit.
     """
     if not owner.strip():
         raise ValueError("owner must be the learner's name, got an empty string")
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware, got naive {now.isoformat()}")
+    wanted = frozenset(kind.label for kind in _KINDS.values()) if files is None else frozenset(files)
+    unknown = wanted - {kind.label for kind in _KINDS.values()}
+    if unknown:
+        raise ValueError(f"files: {', '.join(sorted(unknown))} not among the files pln reads ({_known_names()})")
     location = Path(path)
     if location.is_dir():
-        return _read_folder(location, owner, now, limits)
+        return _read_folder(location, owner, now, limits, wanted)
     if not location.is_file():
         raise SourceError(str(path), "no such file or folder")
     try:
@@ -124,7 +134,7 @@ def read_export(path: str | Path, *, owner: str, now: datetime, limits: Limits =
     except (zipfile.BadZipFile, OSError) as exc:
         raise SourceError(str(path), f"not a LinkedIn data export: neither a ZIP archive nor a folder ({exc})") from exc
     with archive:
-        return _read_zip(archive, str(path), owner, now, limits)
+        return _read_zip(archive, str(path), owner, now, limits, wanted)
 
 
 def parse_file(name: str, data: bytes, *, owner: str, now: datetime) -> LinkedInExport:
@@ -178,7 +188,8 @@ _UTC_WORD = re.compile(r"\s+UTC\b")
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def _read_zip(archive: zipfile.ZipFile, path: str, owner: str, now: datetime, limits: Limits) -> LinkedInExport:
+def _read_zip(archive: zipfile.ZipFile, path: str, owner: str, now: datetime, limits: Limits,
+              wanted: frozenset[str]) -> LinkedInExport:
     """Check every member's name and sizes before anything is decompressed, then read the chosen ones in memory."""
     members = archive.infolist()
     if len(members) > limits.max_members:
@@ -198,7 +209,7 @@ def _read_zip(archive: zipfile.ZipFile, path: str, owner: str, now: datetime, li
                                 f"more than the {limits.max_total_bytes} allowed")
     warnings: list[str] = []
     parts: list[LinkedInExport] = []
-    for name in _choose([m.filename for m in members if not m.is_dir()], path, warnings):
+    for name in _choose([m.filename for m in members if not m.is_dir()], path, warnings, wanted):
         try:
             # zipfile stops at the size the directory declares (checked above) and verifies the CRC.
             data = archive.read(name)
@@ -209,7 +220,7 @@ def _read_zip(archive: zipfile.ZipFile, path: str, owner: str, now: datetime, li
     return _combined(parts, warnings)
 
 
-def _read_folder(root: Path, owner: str, now: datetime, limits: Limits) -> LinkedInExport:
+def _read_folder(root: Path, owner: str, now: datetime, limits: Limits, wanted: frozenset[str]) -> LinkedInExport:
     """Read the chosen files of an unpacked export; files linking outside it or over the size budget are skipped."""
     names: list[str] = []
     for folder, _dirs, files in os.walk(root):
@@ -218,7 +229,7 @@ def _read_folder(root: Path, owner: str, now: datetime, limits: Limits) -> Linke
     parts: list[LinkedInExport] = []
     budget = limits.max_total_bytes
     real_root = root.resolve()
-    for name in _choose(sorted(names), str(root), warnings):
+    for name in _choose(sorted(names), str(root), warnings, wanted):
         file = root / name
         if not file.resolve().is_relative_to(real_root):
             warnings.append(f"{name}: skipped, it links outside the export folder")
@@ -244,15 +255,17 @@ def _escapes_root(name: str) -> bool:
     return normalised.startswith("/") or bool(re.match(r"[A-Za-z]:", normalised)) or ".." in normalised.split("/")
 
 
-def _choose(names: list[str], path: str, warnings: list[str]) -> list[str]:
-    """The allow-listed files among `names`, one per kind (the shallowest); the rest are never opened."""
+def _choose(names: list[str], path: str, warnings: list[str], wanted: frozenset[str]) -> list[str]:
+    """The allow-listed files among `names` whose label is `wanted`, one per kind (the shallowest); the rest are
+    never opened."""
     found: dict[str, list[str]] = {}
     for name in names:
         kind = _kind_of(name)
-        if kind is not None:
+        if kind is not None and kind.label in wanted:
             found.setdefault(kind.label, []).append(name)
     if not found:
-        raise SourceError(path, f"not a LinkedIn data export: none of the known files ({_known_names()}) is in it")
+        known = ", ".join(kind.label for kind in _KINDS.values() if kind.label in wanted)
+        raise SourceError(path, f"not a LinkedIn data export: none of the known files ({known}) is in it")
     chosen: list[str] = []
     for label, candidates in found.items():
         candidates.sort(key=lambda n: (n.count("/"), n))

@@ -33,6 +33,7 @@ from flows.cli_cards import card_hint, community_app, person_app  # noqa: E402
 from flows.cli_trends import trends as trends_command  # noqa: E402
 from flows.cli_feedback import feedback  # noqa: E402
 from flows.cli_digest import digest_app, subscribe, unsubscribe  # noqa: E402
+from flows.cli_org import org_app  # noqa: E402
 from flows.cli_common import Format, FormatOption, connect, err, out, parse_as_of, print_json, report_added  # noqa: E402
 from flows.report import RichReporter  # noqa: E402
 from models.embedding import Embedder, ModelError  # noqa: E402
@@ -54,6 +55,7 @@ app.command("discover")(discover)
 app.command("trends")(trends_command)
 app.command("feedback")(feedback)
 app.add_typer(digest_app, name="digest")
+app.add_typer(org_app, name="org")
 learner_app.command("unsubscribe")(unsubscribe)
 learner_app.command("subscribe")(subscribe)
 

@@ -5,6 +5,7 @@ import json
 import sys
 from datetime import UTC, datetime, time, timedelta
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import duckdb
@@ -36,6 +37,14 @@ def connect(ctx: typer.Context) -> duckdb.DuckDBPyConnection:
 def print_json(data: object) -> None:
     """JSON for scripts, on stdout alone so progress on stderr never mixes in."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def emit(text: str, out_file: Path | None) -> None:
+    """A report's text to stdout, or to `out_file` when given."""
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
 
 
 def report_added(what: str, noun: str, added: Added) -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import connect, err, out, parse_as_of
+from flows.cli_common import connect, emit, err, out, parse_as_of
 
 if TYPE_CHECKING:
     from flows.trends import TrendsReport
@@ -50,11 +50,11 @@ def trends(ctx: typer.Context,
         report = find_trends(conn, window_days=window_days, baseline_days=baseline_days, as_of=parse_as_of(as_of),
                              sources=[s.value for s in source] if source else None, learners=learner, keep=True)
     if format is TrendsFormat.json:
-        _emit(json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n", out_file)
+        emit(json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n", out_file)
     elif format is TrendsFormat.html:
         from flows.trends_report import render_html  # matplotlib loads only when a page is drawn
 
-        _emit(render_html(report), out_file)
+        emit(render_html(report), out_file)
     elif out_file is None:
         _print_table(report, out)
     else:
@@ -62,13 +62,6 @@ def trends(ctx: typer.Context,
             _print_table(report, Console(file=fh, width=160, soft_wrap=True))
     if out_file is not None:
         err.print(f"Wrote {len(report.topics)} topics to {out_file}", markup=False, highlight=False)
-
-
-def _emit(text: str, out_file: Path | None) -> None:
-    if out_file is None:
-        typer.echo(text, nl=False)
-    else:
-        out_file.write_text(text, encoding="utf-8")
 
 
 def _print_table(report: TrendsReport, console: Console) -> None:

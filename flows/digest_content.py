@@ -1,6 +1,6 @@
-"""What each learner's weekly digest says: recommendations that are news, the week's best posts per goal, topics
-rising in their field, and how many posts were about each goal week by week; the warehouse is read once per week for
-every learner."""
+"""What each learner's weekly digest says: recommendations that are news, colleagues who can help, the week's best
+posts per goal, topics rising in their field, and how many posts were about each goal week by week; the warehouse is
+read once per week for every learner."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from flows.errors import UsageError
+from flows.org_network import Colleague, Network, colleagues_in, load_network
 from flows.recommend import KINDS, Wanted, Window, recommend_wanted, wanted_batches, window
 from flows.trends import MIN_GOAL_RELEVANCE, trends
 from models.digest import Shown, Week, best_posts, news, on_goal_counts, period_of
@@ -43,6 +44,8 @@ class DigestSettings:
     look_at: int = 15
     posts_per_goal: int = 3
     rising: int = 3
+    # Per goal, when the organisation has members (`pln org add-member`).
+    colleagues: int = 2
 
     def zone(self) -> ZoneInfo:
         try:
@@ -95,10 +98,12 @@ class Digest:
     best: tuple[GoalPosts, ...]
     rising: tuple[Topic, ...]
     volume: GoalVolume
+    colleagues: tuple[Colleague, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.communities or self.people or any(g.posts for g in self.best) or self.rising)
+        return not (self.communities or self.people or any(g.posts for g in self.best) or self.rising
+                    or self.colleagues)
 
     def shown(self) -> list[ShownItem]:
         """The recommendations it shows, as the warehouse keeps them for the next digests."""
@@ -109,7 +114,7 @@ class Digest:
 @dataclass(frozen=True)
 class WeekData:
     """What every learner's digest of a week reads: the ranking window, which of its posts are the week's and which
-    week each falls in, and the topics rising that week."""
+    week each falls in, the topics rising that week, and the organisation's members (None when it has none)."""
 
     week: Week
     starts: datetime
@@ -122,10 +127,12 @@ class WeekData:
     # first week's start to the digest's end.
     week_bounds: tuple[datetime, ...]
     row_week: np.ndarray  # for each row of the window's vectors, the week its post falls in (-1: before them)
+    network: Network | None = None
 
 
 def read_week(conn: duckdb.DuckDBPyConnection, week: Week, embedder: Embedder, settings: DigestSettings) -> WeekData:
-    """Read the week once: the posts recommendations are judged on, and the week's trends."""
+    """Read the week once: the posts recommendations are judged on, the week's trends, and the organisation's
+    members."""
     if settings.window_days < WEEK_DAYS:
         raise UsageError(f"window of {settings.window_days} days: a digest covers a week, give at least {WEEK_DAYS}")
     zone = settings.zone()
@@ -142,7 +149,8 @@ def read_week(conn: duckdb.DuckDBPyConnection, week: Week, embedder: Embedder, s
     row_week[shared.posts.rows(np.arange(len(post_week)))] = post_week
     report = trends(conn, window_days=WEEK_DAYS, baseline_days=TRENDS_BASELINE_DAYS, as_of=ends, embedder=embedder)
     return WeekData(week, starts, ends, shared, week_posts, shared.posts.vectors[shared.posts.rows(week_posts)],
-                    tuple(t for t in report.topics if t.status in RISING), bounds, row_week)
+                    tuple(t for t in report.topics if t.status in RISING), bounds, row_week,
+                    network if (network := load_network(conn, embedder)).members else None)
 
 
 def compose_all(conn: duckdb.DuckDBPyConnection, data: WeekData, names: Sequence[str], embedder: Embedder,
@@ -161,7 +169,9 @@ def compose(conn: duckdb.DuckDBPyConnection, data: WeekData, wanted: Wanted, set
     fresh = {kind: _news(ranked.by_kind[kind].items, before, settings.per_kind) for kind in KINDS}
     rising = for_goals(data.rising, learner.goals, wanted.goals, MIN_GOAL_RELEVANCE)[:settings.rising]
     return Digest(learner, data.week, data.starts, data.ends, fresh["community"], fresh["person"],
-                  _best(data, learner, wanted.goals, wanted.exclusions, settings), rising, _volume(data, wanted))
+                  _best(data, learner, wanted.goals, wanted.exclusions, settings), rising, _volume(data, wanted),
+                  tuple(colleagues_in(data.network, learner, wanted.goals, settings.colleagues)
+                        if data.network else ()))
 
 
 def _volume(data: WeekData, wanted: Wanted) -> GoalVolume:

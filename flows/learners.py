@@ -15,7 +15,7 @@ from models.embedding import Embedder
 from warehouse import network, queries
 from warehouse.queries import Learner
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # "Spanish grammar@0.5": a goal may end in @WEIGHT; anything else after an @ is part of the goal's words.
 _WEIGHTED = re.compile(r"^(?P<goal>.*?)\s*@\s*(?P<weight>[0-9]*\.?[0-9]+)\s*$", re.S)
 MAX_WEIGHT = 10.0
@@ -45,7 +45,7 @@ def add_learner(conn: duckdb.DuckDBPyConnection, name: str, email: str, goals: S
                       tuple(dict.fromkeys(x.strip() for x in exclusions if x.strip())))
     if not learner.name:
         raise UsageError("learner name: must not be empty")
-    if not _EMAIL.match(learner.email):
+    if not EMAIL_ADDRESS.match(learner.email):
         raise UsageError(f"{email!r}: not an email address")
     if not learner.goals:
         raise UsageError(f"{learner.name}: give at least one --goal")

@@ -1,10 +1,8 @@
 """The trends report as one self-contained HTML page: a chart of weekly topic volume (inline SVG) and a table."""
 from __future__ import annotations
 
-import io
 import re
 
-import matplotlib
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from matplotlib.figure import Figure
@@ -14,15 +12,12 @@ from flows.trends import TrendsReport, last_day, to_json
 
 # Lines the chart can tell apart; the table lists every topic.
 CHART_TOPICS = 8
-_SVG_START = re.compile(r"<svg\b")
 _SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def chart_svg(report: TrendsReport, top: int = CHART_TOPICS) -> str:
     """Posts per week of the first `top` topics of the report, the window shaded, as an inline <svg> element."""
-    # Text stays text (searchable, small) and ids do not change from run to run.
-    style = {"svg.fonttype": "none", "svg.hashsalt": "pln-trends", "font.size": charts.FONT_SIZE}
-    with matplotlib.rc_context(style):
+    with charts.svg_style("pln-trends"):
         figure = Figure(figsize=(9, 3.6), layout="constrained")
         axes = figure.add_subplot()
         middles = charts.middles(report.week_starts)
@@ -32,11 +27,7 @@ def chart_svg(report: TrendsReport, top: int = CHART_TOPICS) -> str:
                            f"last {report.window_days} days")
         if report.topics:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    svg = buffer.getvalue()
-    # Drop the XML declaration and DOCTYPE: inside HTML the <svg> element stands alone.
-    return svg[_SVG_START.search(svg).start():]
+        return charts.inline_svg(figure)
 
 
 def render_html(report: TrendsReport) -> str:

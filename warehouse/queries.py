@@ -316,7 +316,7 @@ def store_embeddings(
         "source": keys.column("source"),
         "source_id": keys.column("source_id"),
         "content_hash": keys.column("content_hash"),
-        "vector": _list_array(vectors),
+        "vector": list_array(vectors),
     })
     conn.execute(
         """
@@ -328,7 +328,8 @@ def store_embeddings(
     )
 
 
-def _list_array(vectors: np.ndarray) -> pa.ListArray:
+def list_array(vectors: np.ndarray) -> pa.ListArray:
+    """An (n, dim) matrix as an Arrow list column, the shape vector columns are stored in."""
     flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel())
     offsets = pa.array(np.arange(0, vectors.size + 1, vectors.shape[1], dtype=np.int32))
     return pa.ListArray.from_arrays(offsets, flat)
@@ -393,13 +394,21 @@ def remove_learner(conn: duckdb.DuckDBPyConnection, name: str) -> dict[str, int]
     Found from the schema rather than listed, so a table added later cannot keep what a removed learner left.
     """
     with transaction(conn):
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' AND column_name = 'learner' "
-            "ORDER BY table_name").fetchall()]
-        counts = {table: conn.execute(f'DELETE FROM "{table}" WHERE learner = ?', [name]).fetchall()[0][0]
-                  for table in tables}
+        counts = delete_everywhere(conn, "learner", name)
         counts["learners"] = conn.execute("DELETE FROM learners WHERE name = ?", [name]).fetchall()[0][0]
     return counts
+
+
+def delete_everywhere(conn: duckdb.DuckDBPyConnection, column: str, value: str) -> dict[str, int]:
+    """Delete the rows where `column` is `value` in every table that has that column; rows deleted by table.
+
+    The caller holds the transaction. `column` is one of pln's own column names, never user input.
+    """
+    tables = [r[0] for r in conn.execute(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' AND column_name = ? "
+        "ORDER BY table_name", [column]).fetchall()]
+    return {table: conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', [value]).fetchall()[0][0]
+            for table in tables}
 
 
 def list_learners(conn: duckdb.DuckDBPyConnection) -> list[Learner]:
@@ -458,7 +467,7 @@ def _store_topic_vectors(conn: duckdb.DuckDBPyConnection, topic: str, learner: s
         "position": pa.array(range(len(texts)), pa.int32()),
         "model": [model] * len(texts),
         "text": list(texts),
-        "vector": _list_array(vectors),
+        "vector": list_array(vectors),
     })
     conn.execute(
         f"""

@@ -253,7 +253,8 @@ def test_2026_private_files_stay_out(export_2026: LinkedInExport) -> None:
     assert "PRIVATE-MESSAGE-TEXT" not in text and "No conversations found" not in text
 
 
-def test_private_files_are_never_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def record_opens(monkeypatch: pytest.MonkeyPatch, under: Path | None = None) -> list[str]:
+    """The files read from here on: members of a ZIP, and files on disk (only those below `under` when given)."""
     opened: list[str] = []
     real_open, real_read_bytes = zipfile.ZipFile.open, Path.read_bytes
 
@@ -262,12 +263,18 @@ def test_private_files_are_never_opened(tmp_path: Path, monkeypatch: pytest.Monk
         return real_open(self, name, *args, **kwargs)
 
     def recording_read_bytes(self: Path) -> bytes:
-        opened.append(self.name)
+        if under is None or self.is_relative_to(under):
+            opened.append(self.name)
         return real_read_bytes(self)
 
-    archive = zip_folder(EXPORT_2026, tmp_path / "export.zip", prefix="export/")
     monkeypatch.setattr(zipfile.ZipFile, "open", recording_open)
     monkeypatch.setattr(Path, "read_bytes", recording_read_bytes)
+    return opened
+
+
+def test_private_files_are_never_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = zip_folder(EXPORT_2026, tmp_path / "export.zip", prefix="export/")
+    opened = record_opens(monkeypatch)
     read_export(archive, owner=OWNER, now=NOW)
     read_export(EXPORT_2026, owner=OWNER, now=NOW)
     names = {Path(name).name for name in opened}

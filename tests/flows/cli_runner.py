@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +28,11 @@ def pln(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *ar
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     captured = capsys.readouterr()
     return Run(code, captured.out, captured.err)
+
+
+def on_warehouse(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                 db_path: Path) -> Callable[..., Run]:
+    """`pln --db db_path ARGS...` as a function of ARGS."""
+    def invoke(*args: str) -> Run:
+        return pln(capsys, monkeypatch, "--db", str(db_path), *args)
+    return invoke

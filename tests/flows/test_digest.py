@@ -37,6 +37,7 @@ from flows.digest_content import GoalVolume
 from flows.digest_links import signature
 from flows.embed import embed_pending
 from flows.learners import add_learner
+from flows.org_members import add_member
 from flows.report import LogReporter
 from flows.tracking import import_opml
 from models.embedding import Embedder
@@ -47,6 +48,7 @@ from tests.trend_corpus import SURGING
 from tests.smtp_inbox import Inbox, Server, smtp_server
 from models.digest import Week
 from warehouse import db, digests, feedback, queries
+from warehouse.org import Member
 
 ROOT = Path(__file__).resolve().parents[2]
 WEEK = "2026-W47"  # sent Monday 16 November 2026, covers 9-15 November: the sample's last week
@@ -210,6 +212,7 @@ def test_each_subscribed_learner_gets_one_real_email_and_a_rerun_sends_nothing(r
     html, text = html_of(ana), text_of(ana)
     for heading in ("Communities to join", "People to follow", "Best posts of the week"):
         assert heading in html and heading.upper() in text
+    assert "Colleagues who can help" not in html, "an organisation without members has no such section"
     assert "MLOps Field Notes" in html and "Spanish Grammar Corner" in html
     links = hrefs(html)
     # Every post of the week it shows is a link in the HTML and spelled out in the text.
@@ -290,6 +293,21 @@ def test_the_feedback_command_in_the_email_is_one_pln_takes(run, server: Server,
     item = shlex.split(command)[3].split(":", 1)
     with db.connect(db_path) as conn:
         assert feedback.votes(conn, "ana", "person") == {(item[0], item[1]): feedback.DOWN}
+
+
+def test_colleagues_who_can_help_come_from_the_organisations_members(run, server: Server, db_path: Path) -> None:
+    with db.connect(db_path) as conn:
+        add_member(conn, Member("Ada Lopes", "ada@corp.example", "Finance", "Lisbon"),
+                   ROOT / "tests" / "fixtures" / "linkedin" / "export-2026-04", Embedder())
+        add_learner(conn, "dee", "dee@example.org", ["Query files in place with DuckDB and SQL"], Embedder())
+    sent = send(run, "--learner", "dee")
+    assert sent.code == 0, sent.out + sent.err
+    html, text = html_of(server.inbox.messages[0]), text_of(server.inbox.messages[0])
+    assert "Colleagues who can help" in html and "COLLEAGUES WHO CAN HELP" in text
+    assert '<a href="mailto:ada@corp.example"' in html and "Ada Lopes <ada@corp.example>" in text
+    section = text.split("COLLEAGUES WHO CAN HELP")[1]
+    assert 'for "Query files in place with DuckDB and SQL", Finance, Lisbon' in section
+    assert "Learning DuckDB (course)" in section, "the completed course that shows it is the evidence"
 
 
 def test_a_refused_address_stops_no_one_else_and_is_reported_then_sent_next_run(run, server: Server,

@@ -17,7 +17,7 @@ def item(key: str, week: str, score: float = 0.5) -> ShownItem:
 def test_migration_5_adds_the_digest_tables(db_path: Path) -> None:
     with db.connect(db_path) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
-        assert versions[-1] == 5 and digests.sends(conn, "2026-W47") == {}
+        assert 5 in versions and digests.sends(conn, "2026-W47") == {}
 
 
 def test_intent_then_outcome_and_what_counts_as_shown(db_path: Path) -> None:

@@ -371,8 +371,8 @@ def _read_table(data: bytes, kind: _Kind, context: _Context) -> _Table | None:
         wanted = ", ".join(kind.columns[f][0] for f in kind.required)
         context.warn(None, f"skipped: no header with the columns {wanted} in its first {_HEADER_SEARCH_LINES} lines")
         return None
-    # 2026 Comments escape quotes with a backslash inside quoted fields; older files only double them.
-    reader = csv.reader(source, delimiter=delimiter, escapechar="\\" if '\\"' in text else None)
+    reader = csv.reader(source, delimiter=delimiter,
+                        escapechar="\\" if kind.backslash_escapes and '\\"' in text else None)
     rows: list[tuple[int, list[str]]] = []
     while True:
         consumed = reader.line_num
@@ -642,6 +642,9 @@ class _Kind:
     columns: Mapping[str, tuple[str, ...]]
     required: tuple[str, ...]
     build: Callable[[_Table, _Context], LinkedInExport]
+    # 2026 Comments escape quotes with a backslash inside quoted fields; other files only double them, so there a
+    # backslash before a closing quote is text (a post signed "C:\").
+    backslash_escapes: bool = False
 
 
 # Keyed by the normalised file name. Everything else in an export (messages, invitations, contacts, e-mail
@@ -653,7 +656,7 @@ _KINDS: dict[str, _Kind] = {
         "share_title": ("Share Title",), "share_description": ("Share Description",),
     }, ("date", "text"), _shares),
     "comments": _Kind("Comments.csv", {"date": ("Date",), "link": ("Link",), "text": ("Message", "Comment")},
-                      ("date", "text"), _comments),
+                      ("date", "text"), _comments, backslash_escapes=True),
     "connections": _Kind("Connections.csv", {
         "first_name": ("First Name",), "last_name": ("Last Name",), "url": ("URL", "Profile URL"),
         "company": ("Company",), "position": ("Position",), "connected_on": ("Connected On",),

@@ -439,6 +439,16 @@ def test_parse_datetime_refuses_unknown_formats() -> None:
         parse_datetime("yesterday")
 
 
+def test_a_share_ending_in_a_backslash_does_not_swallow_the_rows_after_it() -> None:
+    # Seen in a 20 Newsgroups signature turned share: only 2026 Comments escape quotes with a backslash.
+    data = (b'Date,ShareLink,ShareCommentary\n'
+            b'2026-03-01 10:00:00,https://www.linkedin.com/feed/update/1,"Paths on DOS look like C:\\"\n'
+            b'2026-03-02 10:00:00,https://www.linkedin.com/feed/update/2,"A second share, quoted ""twice"""\n')
+    part = parse_file("Shares.csv", data, owner=OWNER, now=NOW)
+    assert part.warnings == ()
+    assert [p.text for p in part.posts] == ["Paths on DOS look like C:\\", 'A second share, quoted "twice"']
+
+
 def test_parse_file_is_pure_and_per_file() -> None:
     # The entry point a benchmark times: bytes in, one file's records out, nothing read from disk.
     data = (EXPORT_2026 / "Shares_123456789.csv").read_bytes()

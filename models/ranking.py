@@ -117,7 +117,8 @@ class WindowPosts:
 
 def _product(to: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Rows x rows of `to`, as a view of (to @ rows.T): each learner's block of a batch lies together, and each goal's
-    similarities too (the column the ranker scans); one learner alone gets the same orientation, so the same sums."""
+    similarities too (the column the ranker scans). One learner alone is multiplied the same way round, so that BLAS
+    adds up each dot product as it does in a batch (a test checks batches rank as single learners do)."""
     return (np.asarray(to, dtype=rows.dtype) @ rows.T).T
 
 

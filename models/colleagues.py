@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.ranking import RankingSettings
+
+_RANKING = RankingSettings()
 # The kinds of item a profile holds, in the order reasons name them.
 KINDS = ("skill", "course", "post", "position")
 
@@ -14,18 +17,18 @@ KINDS = ("skill", "course", "post", "position")
 class ColleagueSettings:
     """Weights and thresholds of a member's score for a goal; relevance dominates, as in models/ranking.py."""
 
-    top_items: int = 5
-    w_relevance: float = 0.6
-    w_focus: float = 0.3
+    top_items: int = _RANKING.top_posts
+    w_relevance: float = _RANKING.w_relevance
+    w_focus: float = _RANKING.w_focus
     # Corroboration: the goal shows in several kinds of item (a skill, a course and posts). Full marks from
     # `breadth_kinds` kinds on.
     w_breadth: float = 0.1
     breadth_kinds: int = 3
     # An item this similar to a goal is about it (the ranking's threshold): reasons name these.
-    on_topic: float = 0.3
+    on_topic: float = _RANKING.on_topic
     # Below this even a member's closest item is not about the goal at all: better to suggest no one (the
     # ranking's `min_relevance`, also taken on the closest item).
-    min_relevance: float = 0.2
+    min_relevance: float = _RANKING.min_relevance
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from flows.tracking import add_subreddits, import_opml
 from models.embedding import Embedder
 from models.ranking import RankingSettings
 from tests.fakes.reddit_api import CREDENTIALS, SITE, FakeReddit, Recorded, fake, praw_home, recorded, utc  # noqa: F401
-from tests.flows.cli_runner import Run, pln
+from tests.flows.cli_runner import Run, on_warehouse, pln
 from warehouse import db
 
 Invoke = Callable[..., Run]
@@ -112,10 +112,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, warehouse: Path) -> Invoke:
     monkeypatch.setenv("COLUMNS", "100")
-
-    def invoke(*args: str) -> Run:
-        return pln(capsys, monkeypatch, "--db", str(warehouse), *args)
-    return invoke
+    return on_warehouse(capsys, monkeypatch, warehouse)
 
 
 def card_json(run: Invoke, kind: str, name: str, *args: str) -> dict:

@@ -12,17 +12,10 @@ from flows.demo import SAMPLE, sample_learner
 from flows.recommend import recommend, recommend_all, to_json
 from models.embedding import Embedder
 from tests.conftest import shared_path
-from tests.flows.cli_runner import Run, pln
+from tests.flows.cli_runner import pln
 from warehouse import db, queries
 
 AS_OF = "2026-11-16"
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_path: Path):
-    def invoke(*args: str) -> Run:
-        return pln(capsys, monkeypatch, "--db", str(db_path), *args)
-    return invoke
 
 
 @pytest.fixture

@@ -162,13 +162,6 @@ def smtp_env(running: Server) -> dict[str, str]:
             "PLN_SMTP_FROM": SENDER, "PLN_DIGEST_LINK_BASE": LINK_BASE, "PLN_DIGEST_LINK_SECRET": SECRET}
 
 
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_path: Path):
-    def invoke(*args: str) -> Run:
-        return pln(capsys, monkeypatch, "--db", str(db_path), *args)
-    return invoke
-
-
 def send(run, *args: str) -> Run:
     return run("digest", "send", "--week", WEEK, "--retry-delays", "0.05,0.05", *args)
 

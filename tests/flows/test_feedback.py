@@ -9,7 +9,7 @@ import pytest
 
 from flows.demo import sample_learner
 from tests.conftest import shared_path
-from tests.flows.test_cli import AS_OF, collect, run, sample  # noqa: F401  (fixtures)
+from tests.flows.test_cli import AS_OF, collect, sample  # noqa: F401  (fixtures)
 from warehouse import db
 
 MLOPS = "Get good at MLOps: deploying, monitoring and retraining machine learning models in production"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 import re
 import shutil
 from pathlib import Path
@@ -20,7 +19,6 @@ from models.embedding import Embedder
 from tests.browser import render
 from tests.conftest import FIXTURES, ROOT, shared_path
 from tests.connectors.test_linkedin import record_opens, zip_folder
-from tests.flows.cli_runner import Run, on_warehouse
 from flows.tracking import add_feeds
 from warehouse import db
 from warehouse.org import Member
@@ -74,11 +72,6 @@ def db_path(built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "pln.duckdb"
     shutil.copy(built, copy)
     return copy
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_path: Path) -> Callable[..., Run]:
-    return on_warehouse(capsys, monkeypatch, db_path)
 
 
 def json_of(run, *args: str) -> Any:

@@ -26,7 +26,6 @@ from flows.trends_report import render_html
 from models.embedding import Embedder
 from models.trends import Example, Topic
 from tests.browser import render
-from tests.flows.cli_runner import Run, pln
 from tests.trend_corpus import END, GROUPS, SURGING, surge_docs
 from warehouse import db, queries
 from warehouse import trends as history
@@ -72,13 +71,6 @@ def db_path(built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "pln.duckdb"
     shutil.copy(built, copy)
     return copy
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_path: Path):
-    def invoke(*args: str) -> Run:
-        return pln(capsys, monkeypatch, "--db", str(db_path), *args)
-    return invoke
 
 
 def topics_json(run, *args: str) -> list[dict]:
